@@ -1,0 +1,165 @@
+//! Binding: a declared function becomes a JS function. The signature is
+//! planned once, the wrapper is compiled once per shape, and each call then
+//! goes through `invoke` with no parsing or allocation for scalars.
+
+use crate::call::codegen::{self, Options};
+use crate::call::ffi::CallIf;
+use crate::call::{ArgKind, Plan, Route};
+use crate::env::EnvState;
+use crate::error::{check, Code, Error, Result};
+use crate::js::{self, Value};
+use crate::library::LibCore;
+use crate::types::{Signature, Type};
+use napi::sys::{self, napi_env};
+use std::ffi::c_void;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Everything a call needs, looked up by the id the wrapper writes.
+pub struct Bound {
+    pub name: Arc<str>,
+    pub plan: Plan,
+    pub fnptr: *const c_void,
+    pub lib: Rc<LibCore>,
+    pub cif: Option<CallIf>,
+    /// For the libffi route: pointers to each argument's slot in the shared buffer.
+    pub avalues: Vec<*mut c_void>,
+    /// Indices of the arguments the invoker may receive as N-API values, in
+    /// the order the wrapper passes them.
+    pub natives: Vec<usize>,
+}
+
+impl Bound {
+    /// "ModXY(): argument 1 (x)", as the JS side words it.
+    pub fn arg_label(&self, k: usize) -> String {
+        match &self.plan.args[k].name {
+            Some(n) => format!("{}(): argument {} ({})", self.name, k + 1, n),
+            None => format!("{}(): argument {}", self.name, k + 1),
+        }
+    }
+
+    /// What argument `k` must be, for messages.
+    pub fn expect(&self, k: usize) -> String {
+        let a = &self.plan.args[k];
+        let what = match &a.kind {
+            ArgKind::Int(_) => "a number or bigint",
+            ArgKind::Bool => "a boolean",
+            ArgKind::F32 | ArgKind::F64 => "a number",
+            ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
+            ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
+        };
+        format!("{what} ({})", a.ty)
+    }
+}
+
+/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
+///
+/// # Safety
+/// `env` must be the current environment.
+pub unsafe fn bind(
+    env: napi_env,
+    state: &Rc<EnvState>,
+    lib: &Rc<LibCore>,
+    name: &str,
+    symbol: &str,
+    sig: &Signature,
+    opts: Options,
+) -> Result<Value> {
+    unsafe {
+        let plan = Plan::new(sig)
+            .map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?;
+        let fnptr = lib.symbol(symbol)?;
+        let cif = match plan.route {
+            Route::Ffi => {
+                let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
+                Some(CallIf::new(&params, &sig.ret, None).map_err(|e| {
+                    Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}"))
+                })?)
+            }
+            Route::Direct { .. } => None,
+        };
+        let avalues = plan
+            .args
+            .iter()
+            .map(|a| state.buf.add(a.offset) as *mut c_void)
+            .collect();
+        let natives = plan
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.kind.may_be_native())
+            .map(|(k, _)| k)
+            .collect();
+        let source = codegen::wrapper_source(&plan, opts);
+        let bound = Bound {
+            name: Arc::from(name),
+            plan,
+            fnptr,
+            lib: lib.clone(),
+            cif,
+            avalues,
+            natives,
+        };
+        let meta = meta_object(env, &bound)?;
+        let id = state.insert(bound)?;
+        let made = (|| -> Result<Value> {
+            let factory = state.factory(env, &source)?;
+            let r = js::object(env)?;
+            js::set(env, r, c"id", js::number(env, f64::from(id))?)?;
+            js::set(env, r, c"meta", meta)?;
+            let views = state.views(env)?;
+            let f = js::call(env, factory, &[views, r])?;
+            js::define_value(env, f, "name", js::string(env, name)?)?;
+            let data = Box::into_raw(Box::new((state.clone(), id)));
+            let status = sys::napi_add_finalizer(
+                env,
+                f,
+                data as *mut c_void,
+                Some(finalize_bound),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            if status != sys::Status::napi_ok {
+                drop(Box::from_raw(data));
+                check(status, "napi_add_finalizer")?;
+            }
+            Ok(f)
+        })();
+        if made.is_err() {
+            state.remove(id);
+        }
+        made
+    }
+}
+
+/// `{ name, params: [{ name, type, expect, range }] }`, read by the
+/// wrapper's error paths only.
+unsafe fn meta_object(env: napi_env, b: &Bound) -> Result<Value> {
+    unsafe {
+        let meta = js::object(env)?;
+        js::set(env, meta, c"name", js::string(env, &b.name)?)?;
+        let params = js::array(env, b.plan.args.len())?;
+        for (k, a) in b.plan.args.iter().enumerate() {
+            let p = js::object(env)?;
+            let name = match &a.name {
+                Some(n) => js::string(env, n)?,
+                None => js::null(env)?,
+            };
+            js::set(env, p, c"name", name)?;
+            js::set(env, p, c"type", js::string(env, &a.ty.to_string())?)?;
+            js::set(env, p, c"expect", js::string(env, &b.expect(k))?)?;
+            if let ArgKind::Int(i) = &a.kind {
+                let (lo, hi) = i.range();
+                js::set(env, p, c"range", js::string(env, &format!("{lo}..{hi}"))?)?;
+            }
+            js::set_element(env, params, k as u32, p)?;
+        }
+        js::set(env, meta, c"params", params)?;
+        Ok(meta)
+    }
+}
+
+unsafe extern "C" fn finalize_bound(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let boxed = unsafe { Box::from_raw(data as *mut (Rc<EnvState>, u32)) };
+    boxed.0.remove(boxed.1);
+}

@@ -1,0 +1,9 @@
+//! Calling C: plans (what goes where), the direct register route, libffi for
+//! everything else, and the JS wrapper source.
+
+pub mod abi;
+pub mod codegen;
+pub mod ffi;
+pub mod plan;
+
+pub use plan::{ArgKind, Plan, RetKind, Route};

@@ -1,0 +1,273 @@
+//! Call plans: a signature resolved once into where each argument lives in the
+//! argument buffer, how it is converted, and how the call is made. Pure Rust;
+//! the N-API side (`invoke`) and the JS side (`codegen`) both follow a plan.
+//!
+//! The argument buffer is a V8-allocated ArrayBuffer, one per environment. The
+//! generated JS wrapper writes scalar arguments into it in their C
+//! representation, the native invoker reads them from there, and writes the
+//! result back for JS to read. Values JS cannot write (strings, buffers) are
+//! passed to the invoker as ordinary N-API arguments.
+
+use super::abi;
+use crate::types::{GoType, Int, Signature, Type};
+use std::sync::Arc;
+
+/// Bytes at the start of the buffer before the first argument: the plan id.
+pub const HEADER: usize = 16;
+/// Size of the per-environment argument buffer.
+pub const BUFFER_SIZE: usize = 256 * 1024;
+
+/// How one argument gets from JS to C.
+#[derive(Clone, Debug)]
+pub enum ArgKind {
+    Int(Int),
+    Bool,
+    F32,
+    F64,
+    /// `void *` or `T *`: a Pointer or null from JS, or a buffer or array
+    /// converted natively.
+    Pointer(Type),
+    /// `char *` / `const char *`: a string, a pointer, a buffer or null.
+    CString,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RetKind {
+    Void,
+    Int(Int),
+    Bool,
+    F32,
+    F64,
+    Pointer,
+    /// A C string read into a JS string (null for NULL).
+    CString,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArgPlan {
+    pub name: Option<Arc<str>>,
+    pub ty: Type,
+    pub kind: ArgKind,
+    /// Byte offset of the argument's slot in the buffer.
+    pub offset: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Every argument fits in registers: call through a fixed register
+    /// signature (see `abi`).
+    Direct { float_ret: bool },
+    /// Everything else: libffi with a prepared cif.
+    Ffi,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub args: Vec<ArgPlan>,
+    pub ret: RetKind,
+    pub ret_ty: Type,
+    pub ret_offset: usize,
+    pub route: Route,
+    /// Bytes of the buffer the call uses.
+    pub frame: usize,
+}
+
+impl ArgKind {
+    /// Whether the native invoker receives this argument as an N-API value
+    /// (when JS could not write it into the buffer itself).
+    pub fn may_be_native(&self) -> bool {
+        matches!(self, ArgKind::Pointer(_) | ArgKind::CString)
+    }
+
+    fn is_float(&self) -> bool {
+        matches!(self, ArgKind::F32 | ArgKind::F64)
+    }
+}
+
+fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
+    Ok(match ty {
+        Type::Bool => ArgKind::Bool,
+        Type::Char(i) | Type::Int(i) => ArgKind::Int(*i),
+        Type::Enum(e) => ArgKind::Int(e.repr),
+        Type::F32 => ArgKind::F32,
+        Type::F64 => ArgKind::F64,
+        t if t.is_c_string() => ArgKind::CString,
+        Type::Pointer(p) => ArgKind::Pointer(p.to.clone()),
+        Type::Void => return Err("a parameter cannot be void".into()),
+        Type::Go(GoType::String) | Type::Go(GoType::Slice) | Type::Record(_) | Type::Array(_) => {
+            return Err(format!("passing {ty} by value is not supported yet"))
+        }
+        other => {
+            return Err(other
+                .by_value_problem()
+                .unwrap_or_else(|| format!("{other} cannot be passed")))
+        }
+    })
+}
+
+fn ret_kind(ty: &Type) -> Result<RetKind, String> {
+    Ok(match ty {
+        Type::Void => RetKind::Void,
+        Type::Bool => RetKind::Bool,
+        Type::Char(i) | Type::Int(i) => RetKind::Int(*i),
+        Type::Enum(e) => RetKind::Int(e.repr),
+        Type::F32 => RetKind::F32,
+        Type::F64 => RetKind::F64,
+        t if t.is_c_string() => RetKind::CString,
+        Type::Pointer(_) => RetKind::Pointer,
+        Type::Go(_) | Type::Record(_) => {
+            return Err(format!("returning {ty} by value is not supported yet"))
+        }
+        other => {
+            return Err(other
+                .by_value_problem()
+                .unwrap_or_else(|| format!("{other} cannot be returned")))
+        }
+    })
+}
+
+impl Plan {
+    /// Plans a call to a function of this signature. The error says which
+    /// parameter cannot be passed and why.
+    pub fn new(sig: &Signature) -> Result<Plan, String> {
+        if sig.variadic {
+            return Err("variadic functions are not supported yet".into());
+        }
+        let mut kinds = Vec::with_capacity(sig.params.len());
+        for (i, p) in sig.params.iter().enumerate() {
+            let k = arg_kind(&p.ty).map_err(|e| match &p.name {
+                Some(n) => format!("parameter {} ({}): {}", i + 1, n, e),
+                None => format!("parameter {}: {}", i + 1, e),
+            })?;
+            kinds.push(k);
+        }
+        let ret = ret_kind(&sig.ret).map_err(|e| format!("result: {e}"))?;
+        let ints = kinds.iter().filter(|k| !k.is_float()).count();
+        let floats = kinds.len() - ints;
+        let direct = abi::DIRECT && ints <= abi::INT_REGS && floats <= abi::FLOAT_REGS;
+        let mut args = Vec::with_capacity(kinds.len());
+        let (ret_offset, frame, route);
+        if direct {
+            let (mut ni, mut nf) = (0, 0);
+            for (p, kind) in sig.params.iter().zip(kinds) {
+                let offset = if kind.is_float() {
+                    nf += 1;
+                    HEADER + 8 * (abi::INT_REGS + nf - 1)
+                } else {
+                    ni += 1;
+                    HEADER + 8 * (ni - 1)
+                };
+                args.push(ArgPlan {
+                    name: p.name.clone(),
+                    ty: p.ty.clone(),
+                    kind,
+                    offset,
+                });
+            }
+            ret_offset = HEADER + 8 * (abi::INT_REGS + abi::FLOAT_REGS);
+            frame = ret_offset + 16;
+            route = Route::Direct {
+                float_ret: matches!(ret, RetKind::F32 | RetKind::F64),
+            };
+        } else {
+            let mut off = HEADER;
+            for (p, kind) in sig.params.iter().zip(kinds) {
+                let size = p.ty.size().unwrap_or(8).max(8);
+                let align = p.ty.align().unwrap_or(8).max(8);
+                off = off.div_ceil(align) * align;
+                args.push(ArgPlan {
+                    name: p.name.clone(),
+                    ty: p.ty.clone(),
+                    kind,
+                    offset: off,
+                });
+                off += size;
+            }
+            let align = sig.ret.align().unwrap_or(8).max(8);
+            ret_offset = off.div_ceil(align) * align;
+            frame = ret_offset + sig.ret.size().unwrap_or(8).max(8);
+            route = Route::Ffi;
+        }
+        if frame > BUFFER_SIZE {
+            return Err(format!(
+                "the arguments need {frame} bytes; at most {BUFFER_SIZE} fit in one call"
+            ));
+        }
+        Ok(Plan {
+            args,
+            ret,
+            ret_ty: sig.ret.clone(),
+            ret_offset,
+            route,
+            frame,
+        })
+    }
+
+    /// Whether the invoker needs N-API arguments at all.
+    pub fn has_native_args(&self) -> bool {
+        self.args.iter().any(|a| a.kind.may_be_native())
+    }
+
+    /// Whether the result is made natively (a string) rather than read by JS.
+    pub fn native_result(&self) -> bool {
+        matches!(self.ret, RetKind::CString)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cdecl::{parse_prototype, Names, Scope};
+
+    fn plan(proto: &str) -> Result<Plan, String> {
+        let mut s = Scope::new();
+        let f = parse_prototype(
+            proto,
+            Names {
+                local: &mut s,
+                bases: &[],
+            },
+        )
+        .map_err(|e| e.msg)?;
+        Plan::new(&f.sig)
+    }
+
+    #[test]
+    fn scalar_plan_uses_registers() {
+        let p = plan("double f(int a, double b, long long c)").unwrap();
+        if abi::DIRECT {
+            assert_eq!(p.route, Route::Direct { float_ret: true });
+            assert_eq!(p.args[0].offset, HEADER);
+            assert_eq!(p.args[1].offset, HEADER + 8 * abi::INT_REGS);
+            assert_eq!(p.args[2].offset, HEADER + 8);
+        }
+        assert!(!p.has_native_args());
+    }
+
+    #[test]
+    fn many_args_use_libffi() {
+        let p =
+            plan("int f(int a, int b, int c, int d, int e, int f, int g, int h, int i)").unwrap();
+        assert_eq!(p.route, Route::Ffi);
+        let offs: Vec<usize> = p.args.iter().map(|a| a.offset).collect();
+        assert_eq!(offs[0], HEADER);
+        assert_eq!(offs[8], HEADER + 64);
+        assert_eq!(p.ret_offset, HEADER + 72);
+    }
+
+    #[test]
+    fn strings_and_pointers_are_native_capable() {
+        let p = plan("const char *f(const char *s, void *p)").unwrap();
+        assert!(matches!(p.args[0].kind, ArgKind::CString));
+        assert!(matches!(p.args[1].kind, ArgKind::Pointer(Type::Void)));
+        assert!(p.native_result());
+    }
+
+    #[test]
+    fn unsupported_params_are_named() {
+        let e = plan("void f(int x, long double y)").unwrap_err();
+        assert!(e.contains("long double"), "{e}");
+        let e = plan("void f(struct opaque s)").unwrap_err();
+        assert!(e.contains("parameter 1"), "{e}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Per-environment state. Each Node environment (the main thread, every
+//! worker_thread, every Electron context that loads the addon) gets its own:
+//! the shared argument buffer, the JS helpers from the prelude, the table of
+//! bound functions and the cache of compiled wrapper factories. Nothing here
+//! is shared between environments.
+
+use crate::bind::Bound;
+use crate::call::plan::BUFFER_SIZE;
+use crate::error::{check, Code, Error, Result};
+use crate::js::{self, Value};
+use napi::sys::{self, napi_env};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr::null_mut;
+use std::rc::Rc;
+
+const PRELUDE: &str = include_str!("js/prelude.js");
+
+struct Refs {
+    helpers: sys::napi_ref,
+    views: sys::napi_ref,
+}
+
+pub struct EnvState {
+    /// The shared argument buffer's memory (V8-allocated, never moves).
+    pub buf: *mut u8,
+    refs: OnceCell<Refs>,
+    bound: RefCell<Slab>,
+    factories: RefCell<HashMap<String, sys::napi_ref>>,
+}
+
+#[derive(Default)]
+struct Slab {
+    items: Vec<Option<Rc<Bound>>>,
+    free: Vec<u32>,
+}
+
+impl EnvState {
+    /// This environment's state, created on first use.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn get(env: napi_env) -> Result<Rc<EnvState>> {
+        unsafe {
+            let mut data: *mut c_void = null_mut();
+            check(
+                sys::napi_get_instance_data(env, &mut data),
+                "napi_get_instance_data",
+            )?;
+            if !data.is_null() {
+                return Ok((*(data as *const Rc<EnvState>)).clone());
+            }
+            Self::create(env)
+        }
+    }
+
+    unsafe fn create(env: napi_env) -> Result<Rc<EnvState>> {
+        unsafe {
+            let mut buf: *mut c_void = null_mut();
+            let mut ab = null_mut();
+            check(
+                sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut buf, &mut ab),
+                "napi_create_arraybuffer",
+            )?;
+            let state = Rc::new(EnvState {
+                buf: buf as *mut u8,
+                refs: OnceCell::new(),
+                bound: RefCell::new(Slab::default()),
+                factories: RefCell::new(HashMap::new()),
+            });
+            let data = Rc::as_ptr(&state) as *mut c_void;
+            let inv = js::function(env, "invoke", Some(crate::invoke::inv), data)?;
+            let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
+            let src = js::string(env, PRELUDE)?;
+            let mut prelude = null_mut();
+            check(
+                sys::napi_run_script(env, src, &mut prelude),
+                "evaluating the prelude",
+            )?;
+            let helpers = js::call(env, prelude, &[ab, inv, invo])?;
+            let views = js::get(env, helpers, c"views")?;
+            let _ = state.refs.set(Refs {
+                helpers: js::new_ref(env, helpers)?,
+                views: js::new_ref(env, views)?,
+            });
+            let boxed = Box::into_raw(Box::new(state.clone()));
+            let status = sys::napi_set_instance_data(
+                env,
+                boxed as *mut c_void,
+                Some(finalize_state),
+                null_mut(),
+            );
+            if status != sys::Status::napi_ok {
+                drop(Box::from_raw(boxed));
+                return Err(Error::new(Code::Internal, "napi_set_instance_data failed"));
+            }
+            Ok(state)
+        }
+    }
+
+    fn refs(&self) -> Result<&Refs> {
+        self.refs
+            .get()
+            .ok_or_else(|| Error::new(Code::Internal, "environment state is not initialised"))
+    }
+
+    /// A helper exported by the prelude (`makePtr`, `isPointer`, ...).
+    pub unsafe fn helper(&self, env: napi_env, name: &std::ffi::CStr) -> Result<Value> {
+        unsafe {
+            let helpers = js::deref(env, self.refs()?.helpers)?;
+            js::get(env, helpers, name)
+        }
+    }
+
+    pub unsafe fn views(&self, env: napi_env) -> Result<Value> {
+        unsafe { js::deref(env, self.refs()?.views) }
+    }
+
+    /// The compiled factory for a wrapper source, compiling it once.
+    pub unsafe fn factory(&self, env: napi_env, source: &str) -> Result<Value> {
+        unsafe {
+            if let Some(r) = self.factories.borrow().get(source) {
+                return js::deref(env, *r);
+            }
+            let compile = self.helper(env, c"compile")?;
+            let body = js::string(env, source)?;
+            let f = js::call(env, compile, &[body])?;
+            let r = js::new_ref(env, f)?;
+            self.factories.borrow_mut().insert(source.to_string(), r);
+            Ok(f)
+        }
+    }
+
+    pub fn insert(&self, bound: Bound) -> Result<u32> {
+        let mut slab = self.bound.borrow_mut();
+        let item = Some(Rc::new(bound));
+        if let Some(id) = slab.free.pop() {
+            slab.items[id as usize] = item;
+            return Ok(id);
+        }
+        let id = u32::try_from(slab.items.len())
+            .map_err(|_| Error::new(Code::Internal, "too many bound functions"))?;
+        slab.items.push(item);
+        Ok(id)
+    }
+
+    pub fn bound(&self, id: u32) -> Option<Rc<Bound>> {
+        self.bound
+            .borrow()
+            .items
+            .get(id as usize)
+            .and_then(|b| b.clone())
+    }
+
+    pub fn remove(&self, id: u32) {
+        let mut slab = self.bound.borrow_mut();
+        if let Some(slot) = slab.items.get_mut(id as usize) {
+            if slot.take().is_some() {
+                slab.free.push(id);
+            }
+        }
+    }
+
+    /// A JS Pointer for `addr`, or null for 0.
+    pub unsafe fn make_pointer(&self, env: napi_env, addr: usize) -> Result<Value> {
+        unsafe {
+            let a = addr as u64;
+            let mk = self.helper(env, c"makePtr")?;
+            let lo = js::number(env, (a & 0xffff_ffff) as f64)?;
+            let hi = js::number(env, (a >> 32) as f64)?;
+            js::call(env, mk, &[lo, hi])
+        }
+    }
+}
+
+unsafe extern "C" fn finalize_state(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // References die with the environment; only the Rust side is freed here.
+    unsafe { drop(Box::from_raw(data as *mut Rc<EnvState>)) };
+}

@@ -1,0 +1,231 @@
+//! Small safe-ish helpers over raw Node-API calls, for the code paths that
+//! build JS values by hand (the hot path and the wrappers it needs).
+//! Every function takes the current environment; a failed napi call becomes
+//! an `ERR_INTERNAL` error unless a JS exception is already pending.
+
+use crate::error::{check, Code, Error, Result};
+use napi::sys::{self, napi_env, napi_value};
+use std::ffi::{c_char, c_void, CStr};
+use std::ptr::null_mut;
+
+pub type Value = napi_value;
+
+pub unsafe fn string(env: napi_env, s: &str) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe {
+            sys::napi_create_string_utf8(env, s.as_ptr() as *const c_char, s.len() as isize, &mut v)
+        },
+        "napi_create_string_utf8",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn number(env: napi_env, n: f64) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_create_double(env, n, &mut v) },
+        "napi_create_double",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn null(env: napi_env) -> Result<Value> {
+    let mut v = null_mut();
+    check(unsafe { sys::napi_get_null(env, &mut v) }, "napi_get_null")?;
+    Ok(v)
+}
+
+pub unsafe fn undefined(env: napi_env) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_get_undefined(env, &mut v) },
+        "napi_get_undefined",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn object(env: napi_env) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_create_object(env, &mut v) },
+        "napi_create_object",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn array(env: napi_env, len: usize) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_create_array_with_length(env, len, &mut v) },
+        "napi_create_array",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn type_of(env: napi_env, v: Value) -> sys::napi_valuetype {
+    let mut t = sys::ValueType::napi_undefined;
+    unsafe { sys::napi_typeof(env, v, &mut t) };
+    t
+}
+
+pub unsafe fn set(env: napi_env, obj: Value, key: &CStr, v: Value) -> Result<()> {
+    check(
+        unsafe { sys::napi_set_named_property(env, obj, key.as_ptr(), v) },
+        "napi_set_named_property",
+    )
+}
+
+pub unsafe fn get(env: napi_env, obj: Value, key: &CStr) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_get_named_property(env, obj, key.as_ptr(), &mut v) },
+        "napi_get_named_property",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn set_element(env: napi_env, arr: Value, i: u32, v: Value) -> Result<()> {
+    check(
+        unsafe { sys::napi_set_element(env, arr, i, v) },
+        "napi_set_element",
+    )
+}
+
+pub unsafe fn get_element(env: napi_env, arr: Value, i: u32) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_get_element(env, arr, i, &mut v) },
+        "napi_get_element",
+    )?;
+    Ok(v)
+}
+
+pub unsafe fn array_len(env: napi_env, arr: Value) -> Result<u32> {
+    let mut n = 0;
+    check(
+        unsafe { sys::napi_get_array_length(env, arr, &mut n) },
+        "napi_get_array_length",
+    )?;
+    Ok(n)
+}
+
+pub unsafe fn is_array(env: napi_env, v: Value) -> bool {
+    let mut b = false;
+    unsafe { sys::napi_is_array(env, v, &mut b) };
+    b
+}
+
+/// Calls `f` with `this` undefined.
+pub unsafe fn call(env: napi_env, f: Value, args: &[Value]) -> Result<Value> {
+    unsafe {
+        let recv = undefined(env)?;
+        let mut out = null_mut();
+        check(
+            sys::napi_call_function(env, recv, f, args.len(), args.as_ptr(), &mut out),
+            "calling a JS function",
+        )?;
+        Ok(out)
+    }
+}
+
+/// The string's contents as UTF-8. Lone surrogates become U+FFFD.
+pub unsafe fn get_string(env: napi_env, v: Value) -> Result<String> {
+    unsafe {
+        let mut len = 0;
+        check(
+            sys::napi_get_value_string_utf8(env, v, null_mut(), 0, &mut len),
+            "napi_get_value_string_utf8",
+        )?;
+        let mut buf = vec![0u8; len + 1];
+        let mut copied = 0;
+        check(
+            sys::napi_get_value_string_utf8(
+                env,
+                v,
+                buf.as_mut_ptr() as *mut c_char,
+                len + 1,
+                &mut copied,
+            ),
+            "napi_get_value_string_utf8",
+        )?;
+        buf.truncate(copied);
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+}
+
+pub unsafe fn get_bool(env: napi_env, v: Value) -> Result<bool> {
+    let mut b = false;
+    check(
+        unsafe { sys::napi_get_value_bool(env, v, &mut b) },
+        "napi_get_value_bool",
+    )?;
+    Ok(b)
+}
+
+/// A strong reference, for values native code keeps beyond one call.
+pub unsafe fn new_ref(env: napi_env, v: Value) -> Result<sys::napi_ref> {
+    let mut r = null_mut();
+    check(
+        unsafe { sys::napi_create_reference(env, v, 1, &mut r) },
+        "napi_create_reference",
+    )?;
+    Ok(r)
+}
+
+pub unsafe fn deref(env: napi_env, r: sys::napi_ref) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe { sys::napi_get_reference_value(env, r, &mut v) },
+        "napi_get_reference_value",
+    )?;
+    if v.is_null() {
+        return Err(Error::new(Code::Internal, "a kept JS value was collected"));
+    }
+    Ok(v)
+}
+
+/// Makes a native function; `data` is handed back to `cb` on every call.
+pub unsafe fn function(
+    env: napi_env,
+    name: &str,
+    cb: sys::napi_callback,
+    data: *mut c_void,
+) -> Result<Value> {
+    let mut v = null_mut();
+    check(
+        unsafe {
+            sys::napi_create_function(
+                env,
+                name.as_ptr() as *const c_char,
+                name.len() as isize,
+                cb,
+                data,
+                &mut v,
+            )
+        },
+        "napi_create_function",
+    )?;
+    Ok(v)
+}
+
+/// Defines a non-enumerable, read-only data property.
+pub unsafe fn define_value(env: napi_env, obj: Value, key: &str, v: Value) -> Result<()> {
+    unsafe {
+        let name = string(env, key)?;
+        let desc = sys::napi_property_descriptor {
+            utf8name: std::ptr::null(),
+            name,
+            method: None,
+            getter: None,
+            setter: None,
+            value: v,
+            attributes: sys::PropertyAttributes::configurable,
+            data: null_mut(),
+        };
+        check(
+            sys::napi_define_properties(env, obj, 1, &desc),
+            "napi_define_properties",
+        )
+    }
+}

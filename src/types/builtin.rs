@@ -1,0 +1,154 @@
+//! Type names every declaration can use without defining them: the standard
+//! typedefs (stdint, stddef, stdbool, stdarg, stdio's FILE), cshared's short
+//! names (`int8` … `uint64`) and Go's cgo names (`GoInt`, `GoString`, …).
+//! Multi-word C types (`unsigned long long`) are built by the parser from
+//! their keywords; these are the single identifiers.
+
+use super::{GoType, Int, Record, RecordKind, Type, POINTER_SIZE};
+use std::sync::{Arc, OnceLock};
+
+const PTR: u8 = POINTER_SIZE as u8;
+
+/// `long` is 4 bytes on Windows and the pointer's width elsewhere.
+pub const LONG_BYTES: u8 = if cfg!(windows) { 4 } else { PTR };
+
+/// Plain `char` is unsigned on Linux/Android for ARM, signed elsewhere.
+pub const CHAR_SIGNED: bool = !(cfg!(any(target_os = "linux", target_os = "android"))
+    && cfg!(any(target_arch = "aarch64", target_arch = "arm")));
+
+const WCHAR: Int = if cfg!(windows) {
+    Int::new(2, false)
+} else {
+    Int::new(4, true)
+};
+
+// glibc makes the 16- and 32-bit "fast" types as wide as a pointer.
+const FAST16: u8 = if cfg!(all(target_os = "linux", target_env = "gnu")) {
+    PTR
+} else if cfg!(windows) {
+    4
+} else {
+    2
+};
+const FAST32: u8 = if cfg!(all(target_os = "linux", target_env = "gnu")) {
+    PTR
+} else {
+    4
+};
+
+fn int(bytes: u8, signed: bool) -> Type {
+    Type::Int(Int::new(bytes, signed))
+}
+
+fn opaque(name: &str) -> Type {
+    // One record per name per process, so every use names the same type.
+    static CELLS: OnceLock<Vec<(&'static str, Arc<Record>)>> = OnceLock::new();
+    let cells = CELLS.get_or_init(|| {
+        [
+            "FILE",
+            "va_list",
+            "__builtin_va_list",
+            "DIR",
+            "pthread_mutex_t",
+        ]
+        .into_iter()
+        .map(|n| {
+            (
+                n,
+                Arc::new(Record::new(RecordKind::Struct, Some(Arc::from(n)))),
+            )
+        })
+        .collect()
+    });
+    match cells.iter().find(|(n, _)| *n == name) {
+        Some((_, r)) => Type::Record(r.clone()),
+        None => Type::Unsupported(Arc::from(name)),
+    }
+}
+
+/// The type a builtin name stands for, if it is one.
+pub fn builtin_type(name: &str) -> Option<Type> {
+    Some(match name {
+        "int8_t" | "int8" | "GoInt8" | "int_least8_t" | "int_fast8_t" => int(1, true),
+        "uint8_t" | "uint8" | "GoUint8" | "uint_least8_t" | "uint_fast8_t" | "u_char" => {
+            int(1, false)
+        }
+        "int16_t" | "int16" | "GoInt16" | "int_least16_t" => int(2, true),
+        "uint16_t" | "uint16" | "GoUint16" | "uint_least16_t" | "char16_t" | "u_short" => {
+            int(2, false)
+        }
+        "int32_t" | "int32" | "GoInt32" | "int_least32_t" => int(4, true),
+        "uint32_t" | "uint32" | "GoUint32" | "uint_least32_t" | "char32_t" | "u_int" => {
+            int(4, false)
+        }
+        "int64_t" | "int64" | "GoInt64" | "int_least64_t" | "int_fast64_t" | "intmax_t" => {
+            int(8, true)
+        }
+        "uint64_t" | "uint64" | "GoUint64" | "uint_least64_t" | "uint_fast64_t" | "uintmax_t" => {
+            int(8, false)
+        }
+        "int_fast16_t" => int(FAST16, true),
+        "uint_fast16_t" => int(FAST16, false),
+        "int_fast32_t" => int(FAST32, true),
+        "uint_fast32_t" => int(FAST32, false),
+        "size_t" | "uintptr_t" | "GoUintptr" | "GoUint" => int(PTR, false),
+        "ssize_t" | "intptr_t" | "ptrdiff_t" | "GoInt" => int(PTR, true),
+        "off_t" | "time_t" | "off64_t" => int(8, true),
+        "u_long" => int(LONG_BYTES, false),
+        "wchar_t" => Type::Int(WCHAR),
+        "bool" | "_Bool" => Type::Bool,
+        "float32" | "GoFloat32" => Type::F32,
+        "float64" | "GoFloat64" => Type::F64,
+        "GoString" | "_GoString_" => Type::Go(GoType::String),
+        "GoSlice" => Type::Go(GoType::Slice),
+        // Go declares these as `void *` in every header.
+        "GoMap" | "GoChan" => Type::pointer_to(Type::Void, false),
+        "GoInterface" => go_interface(),
+        "GoComplex64" | "GoComplex128" => Type::Unsupported(Arc::from(name)),
+        "FILE" | "va_list" | "__builtin_va_list" | "DIR" | "pthread_mutex_t" => opaque(name),
+        _ => return None,
+    })
+}
+
+pub fn is_builtin_name(name: &str) -> bool {
+    builtin_type(name).is_some()
+}
+
+/// `struct { void *t; void *v; }`: opaque to JS, two pointers by value.
+fn go_interface() -> Type {
+    static IFACE: OnceLock<Arc<Record>> = OnceLock::new();
+    let rec = IFACE.get_or_init(|| {
+        let rec = Record::new(RecordKind::Struct, Some(Arc::from("GoInterface")));
+        let mut b = super::RecordBuilder::new(RecordKind::Struct, None);
+        for f in ["t", "v"] {
+            // Cannot fail: pointers always have a size.
+            let _ = b.field(
+                Some(Arc::from(f)),
+                Type::pointer_to(Type::Void, false),
+                None,
+            );
+        }
+        rec.complete(b.finish(None));
+        Arc::new(rec)
+    });
+    Type::Record(rec.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_names() {
+        assert_eq!(
+            builtin_type("GoInt").and_then(|t| t.size()),
+            Some(POINTER_SIZE)
+        );
+        assert_eq!(
+            builtin_type("GoInterface").and_then(|t| t.size()),
+            Some(2 * POINTER_SIZE)
+        );
+        assert!(builtin_type("GoString").is_some());
+        assert!(builtin_type("NotAType").is_none());
+    }
+}

@@ -1,0 +1,364 @@
+//! The C type model: what a declaration means, with sizes and layouts as the
+//! platform's C compiler computes them. Pure Rust with no N-API, so everything
+//! here is testable with `cargo test`.
+
+mod builtin;
+mod layout;
+
+pub use builtin::{builtin_type, is_builtin_name, CHAR_SIGNED, LONG_BYTES};
+pub use layout::RecordBuilder;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+pub const POINTER_SIZE: usize = std::mem::size_of::<usize>();
+
+/// An integer type: width in bytes and signedness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Int {
+    pub bytes: u8,
+    pub signed: bool,
+}
+
+impl Int {
+    pub const fn new(bytes: u8, signed: bool) -> Int {
+        Int { bytes, signed }
+    }
+
+    /// Smallest and largest values, as i128 so every width fits.
+    pub fn range(self) -> (i128, i128) {
+        let bits = u32::from(self.bytes) * 8;
+        if self.signed {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        }
+    }
+
+    /// The short name used in messages and type strings (`int32`, `uint8`).
+    pub fn short_name(self) -> &'static str {
+        match (self.bytes, self.signed) {
+            (1, true) => "int8",
+            (1, false) => "uint8",
+            (2, true) => "int16",
+            (2, false) => "uint16",
+            (4, true) => "int32",
+            (4, false) => "uint32",
+            (8, true) => "int64",
+            _ => "uint64",
+        }
+    }
+}
+
+/// Go's special by-value types. Their layouts are the ones cgo writes in
+/// every generated header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GoType {
+    /// `struct { const char *p; ptrdiff_t n; }`
+    String,
+    /// `struct { void *data; GoInt len; GoInt cap; }`
+    Slice,
+}
+
+#[derive(Clone, Debug)]
+pub enum Type {
+    Void,
+    Bool,
+    /// Plain `char`: an integer, except that `char *` means a C string.
+    Char(Int),
+    Int(Int),
+    F32,
+    F64,
+    Pointer(Arc<PointerType>),
+    Array(Arc<ArrayType>),
+    Record(Arc<Record>),
+    Enum(Arc<EnumType>),
+    /// A function type. Only usable behind a pointer (a callback).
+    Function(Arc<Signature>),
+    Go(GoType),
+    /// A type that can be named and pointed to but never passed by value
+    /// (`long double`, `_Complex`, `__int128`). The text says what it is.
+    Unsupported(Arc<str>),
+}
+
+#[derive(Clone, Debug)]
+pub struct PointerType {
+    pub to: Type,
+    pub to_const: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayType {
+    pub elem: Type,
+    /// `None` for `T x[]` (a flexible array member or an unsized parameter).
+    pub len: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Struct,
+    Union,
+}
+
+/// A struct or union. The body is set once, when the definition is seen; until
+/// then the record is incomplete (an opaque type).
+#[derive(Debug)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub name: Option<Arc<str>>,
+    body: OnceLock<RecordBody>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordBody {
+    pub fields: Vec<Field>,
+    pub size: usize,
+    pub align: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// `None` for an anonymous struct or union member, whose own fields are
+    /// reached as if they were the parent's.
+    pub name: Option<Arc<str>>,
+    pub ty: Type,
+    /// Byte offset from the start of the record.
+    pub offset: usize,
+    pub bits: Option<BitField>,
+}
+
+/// A bitfield: `width` bits starting `shift` bits after the field's byte offset
+/// (little-endian bit numbering, as GCC and Clang lay them out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitField {
+    pub shift: u32,
+    pub width: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumType {
+    pub name: Option<Arc<str>>,
+    pub repr: Int,
+    pub values: Vec<(Arc<str>, i64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: Option<Arc<str>>,
+    pub ty: Type,
+}
+
+#[derive(Clone, Debug)]
+pub struct Signature {
+    pub ret: Type,
+    pub params: Vec<Param>,
+    pub variadic: bool,
+}
+
+impl Record {
+    pub fn new(kind: RecordKind, name: Option<Arc<str>>) -> Record {
+        Record {
+            kind,
+            name,
+            body: OnceLock::new(),
+        }
+    }
+
+    pub fn body(&self) -> Option<&RecordBody> {
+        self.body.get()
+    }
+
+    /// Completes the record. Returns false if it was already complete.
+    pub fn complete(&self, body: RecordBody) -> bool {
+        self.body.set(body).is_ok()
+    }
+
+    pub fn keyword(&self) -> &'static str {
+        match self.kind {
+            RecordKind::Struct => "struct",
+            RecordKind::Union => "union",
+        }
+    }
+}
+
+impl RecordBody {
+    /// Every named field, with anonymous members flattened into their parent,
+    /// each with its offset from the start of this record.
+    pub fn flat_fields(&self) -> Vec<(Arc<str>, Field)> {
+        let mut out = Vec::new();
+        flatten(&self.fields, 0, &mut out);
+        out
+    }
+}
+
+fn flatten(fields: &[Field], base: usize, out: &mut Vec<(Arc<str>, Field)>) {
+    for f in fields {
+        match (&f.name, &f.ty) {
+            (Some(name), _) => {
+                let mut f = f.clone();
+                f.offset += base;
+                out.push((name.clone(), f));
+            }
+            (None, Type::Record(r)) => {
+                if let Some(body) = r.body() {
+                    flatten(&body.fields, base + f.offset, out);
+                }
+            }
+            // Unnamed bitfields are padding.
+            (None, _) => {}
+        }
+    }
+}
+
+impl Type {
+    pub fn pointer_to(to: Type, to_const: bool) -> Type {
+        Type::Pointer(Arc::new(PointerType { to, to_const }))
+    }
+
+    pub fn array_of(elem: Type, len: Option<usize>) -> Type {
+        Type::Array(Arc::new(ArrayType { elem, len }))
+    }
+
+    /// `const char *` and `char *`: strings in and out.
+    pub fn is_c_string(&self) -> bool {
+        matches!(self, Type::Pointer(p) if matches!(p.to, Type::Char(_)))
+    }
+
+    pub fn is_void(&self) -> bool {
+        matches!(self, Type::Void)
+    }
+
+    /// Size in bytes, or `None` for types that have no size (void, functions,
+    /// incomplete records, unsized arrays).
+    pub fn size(&self) -> Option<usize> {
+        Some(match self {
+            Type::Void | Type::Function(_) | Type::Unsupported(_) => return None,
+            Type::Bool => 1,
+            Type::Char(i) | Type::Int(i) => usize::from(i.bytes),
+            Type::Enum(e) => usize::from(e.repr.bytes),
+            Type::F32 => 4,
+            Type::F64 => 8,
+            Type::Pointer(_) => POINTER_SIZE,
+            Type::Array(a) => a.elem.size()?.checked_mul(a.len?)?,
+            Type::Record(r) => r.body()?.size,
+            Type::Go(GoType::String) => 2 * POINTER_SIZE,
+            Type::Go(GoType::Slice) => 3 * POINTER_SIZE,
+        })
+    }
+
+    pub fn align(&self) -> Option<usize> {
+        Some(match self {
+            Type::Void | Type::Function(_) | Type::Unsupported(_) => return None,
+            Type::Array(a) => a.elem.align()?,
+            Type::Record(r) => r.body()?.align,
+            Type::Go(_) => POINTER_SIZE,
+            // Scalars are aligned to their size on every supported target.
+            _ => self.size()?,
+        })
+    }
+
+    /// Why a value of this type cannot be passed or returned by value, if it
+    /// cannot.
+    pub fn by_value_problem(&self) -> Option<String> {
+        match self {
+            Type::Unsupported(what) => Some(format!("{what} is not supported")),
+            Type::Function(_) => {
+                Some("a function cannot be passed by value (use a pointer)".into())
+            }
+            Type::Record(r) if r.body().is_none() => Some(format!(
+                "{self} is incomplete (opaque); pass a pointer to it"
+            )),
+            Type::Array(a) if a.len.is_none() => Some(format!("{self} has no size")),
+            Type::Record(r) => r
+                .body()
+                .and_then(|b| b.fields.iter().find_map(|f| f.ty.by_value_problem())),
+            Type::Array(a) => a.elem.by_value_problem(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Void => f.write_str("void"),
+            Type::Bool => f.write_str("bool"),
+            Type::Char(i) => f.write_str(if i.signed { "char" } else { "char (unsigned)" }),
+            Type::Int(i) => f.write_str(i.short_name()),
+            Type::F32 => f.write_str("float"),
+            Type::F64 => f.write_str("double"),
+            Type::Pointer(p) => {
+                if p.to_const {
+                    write!(f, "const ")?;
+                }
+                match &p.to {
+                    Type::Function(sig) => write!(f, "{}", sig),
+                    to => write!(f, "{to} *"),
+                }
+            }
+            Type::Array(a) => match a.len {
+                Some(n) => write!(f, "{}[{}]", a.elem, n),
+                None => write!(f, "{}[]", a.elem),
+            },
+            Type::Record(r) => match &r.name {
+                Some(n) => write!(f, "{} {}", r.keyword(), n),
+                None => write!(f, "{} (anonymous)", r.keyword()),
+            },
+            Type::Enum(e) => match &e.name {
+                Some(n) => write!(f, "enum {n}"),
+                None => f.write_str("enum (anonymous)"),
+            },
+            Type::Function(sig) => write!(f, "{sig}"),
+            Type::Go(GoType::String) => f.write_str("GoString"),
+            Type::Go(GoType::Slice) => f.write_str("GoSlice"),
+            Type::Unsupported(what) => f.write_str(what),
+        }
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (*)(", self.ret)?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", p.ty)?;
+        }
+        if self.variadic {
+            f.write_str(if self.params.is_empty() {
+                "..."
+            } else {
+                ", ..."
+            })?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_ranges() {
+        assert_eq!(Int::new(1, true).range(), (-128, 127));
+        assert_eq!(Int::new(8, false).range(), (0, u64::MAX as i128));
+        assert_eq!(
+            Int::new(8, true).range(),
+            (i64::MIN as i128, i64::MAX as i128)
+        );
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(
+            Type::pointer_to(Type::Void, false).size(),
+            Some(POINTER_SIZE)
+        );
+        assert_eq!(Type::array_of(Type::F64, Some(3)).size(), Some(24));
+        assert_eq!(Type::array_of(Type::F64, None).size(), None);
+        assert_eq!(Type::Go(GoType::Slice).size(), Some(24));
+        assert!(Type::Void.size().is_none());
+    }
+}
