@@ -27,6 +27,9 @@ export interface FuncOptions {
   bigint?: boolean
 }
 
+/** A C type: a type name such as `'int64'`, `'const char *'` or `'struct point'`, or a `CType`. */
+export type TypeSpec = string | CType
+
 /** A value a C argument accepts or a C result becomes. */
 export type CValue = number | bigint | boolean | string | Pointer | null | ArrayBuffer | ArrayBufferView
 
@@ -41,6 +44,22 @@ export type ForeignFunction = (...args: CValue[]) => CValue | undefined
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A C type: made by `cdef()`, and accepted wherever a type name is. */
+export declare class CType {
+  /** The type as C would spell it (`int32`, `struct point`, `const char *`). */
+  get name(): string
+  /** `sizeof`, or null for types without a size (void, incomplete structs). */
+  get size(): number | null
+  /** `alignof`, or null for types without one. */
+  get align(): number | null
+  /**
+   * What sort of type: `void`, `bool`, `int`, `float`, `pointer`, `array`,
+   * `struct`, `union`, `enum`, `function`, `GoString`, `GoSlice` or `unsupported`.
+   */
+  get kind(): string
+  toString(): string
+}
+
 /** A loaded shared library. Made by `load()`. */
 export declare class Library {
   /** The path the library was loaded from; null for the running process. */
@@ -49,18 +68,27 @@ export declare class Library {
   get closed(): boolean
   /**
    * Binds a function, declared by a C prototype
-   * (`lib.func('long long ModXY(long long x, long long y)')`) or by a name
-   * and type names (`lib.func('ModXY', 'int64', ['int64', 'int64'])`).
+   * (`lib.func('long long ModXY(long long x, long long y)')`) or by a name,
+   * a result type and parameter types (`lib.func('ModXY', 'int64', ['int64', 'int64'])`).
    */
-  func(prototypeOrName: string, resultOrOptions?: string | FuncOptions, params?: readonly string[], options?: FuncOptions): ForeignFunction
+  func(prototypeOrName: string, resultOrOptions?: TypeSpec | FuncOptions, params?: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
   /** The address of a symbol (a function or a global variable). */
   symbol(name: string): Pointer
   /**
    * Unloads the library. Functions bound from it throw `ERR_CLOSED`
    * afterwards. Calls still running finish first. Safe to call twice.
+   * A Go library stays mapped (Go cannot be unloaded), but it is closed
+   * all the same.
    */
   close(): void
 }
+
+/**
+ * Declares C types (typedefs, structs, unions, enums) for later prototypes
+ * and type names in this thread, and returns them by name:
+ * `cdef('struct point { int x; int y; };').point`.
+ */
+export declare function cdef(declarations: string): Record<string, CType>
 
 /**
  * Loads a shared library: a path (`./libmod.so`), a name the system loader

@@ -835,5 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CType = nativeBinding.CType
 module.exports.Library = nativeBinding.Library
+module.exports.cdef = nativeBinding.cdef
 module.exports.load = nativeBinding.load

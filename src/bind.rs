@@ -2,7 +2,7 @@
 //! planned once, the wrapper is compiled once per shape, and each call then
 //! goes through `invoke` with no parsing or allocation for scalars.
 
-use crate::call::codegen::{self, Options};
+use crate::call::codegen;
 use crate::call::ffi::CallIf;
 use crate::call::{ArgKind, Plan, Route};
 use crate::env::EnvState;
@@ -15,8 +15,18 @@ use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// How a function is bound.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Return 64-bit integers as bigint always.
+    pub bigint: bool,
+    /// The `char *` result is the caller's to free: read it, then `free()` it.
+    pub free: bool,
+}
+
 /// Everything a call needs, looked up by the id the wrapper writes.
 pub struct Bound {
+    pub opts: Options,
     pub name: Arc<str>,
     pub plan: Plan,
     pub fnptr: *const c_void,
@@ -47,6 +57,11 @@ impl Bound {
             ArgKind::F32 | ArgKind::F64 => "a number",
             ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
             ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
+            ArgKind::Value(crate::types::Type::Go(crate::types::GoType::String)) => "a string",
+            ArgKind::Value(crate::types::Type::Go(crate::types::GoType::Slice)) => {
+                "a TypedArray, Buffer, array of integers or null"
+            }
+            ArgKind::Value(_) => "an object",
         };
         format!("{what} ({})", a.ty)
     }
@@ -66,15 +81,24 @@ pub unsafe fn bind(
     opts: Options,
 ) -> Result<Value> {
     unsafe {
-        let plan = Plan::new(sig)
-            .map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?;
+        let plan = Plan::new(sig).map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?;
+        if opts.free && !matches!(plan.ret, crate::call::RetKind::CString) {
+            return Err(Error::new(
+                Code::Unsupported,
+                format!(
+                    "cannot bind {name}(): {{ free: true }} needs a char * result, not {}",
+                    sig.ret
+                ),
+            ));
+        }
         let fnptr = lib.symbol(symbol)?;
         let cif = match plan.route {
             Route::Ffi => {
                 let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
-                Some(CallIf::new(&params, &sig.ret, None).map_err(|e| {
-                    Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}"))
-                })?)
+                Some(
+                    CallIf::new(&params, &sig.ret, None)
+                        .map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?,
+                )
             }
             Route::Direct { .. } => None,
         };
@@ -90,8 +114,9 @@ pub unsafe fn bind(
             .filter(|(_, a)| a.kind.may_be_native())
             .map(|(k, _)| k)
             .collect();
-        let source = codegen::wrapper_source(&plan, opts);
+        let source = codegen::wrapper_source(&plan, codegen::Options { bigint: opts.bigint });
         let bound = Bound {
+            opts,
             name: Arc::from(name),
             plan,
             fnptr,

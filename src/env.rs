@@ -6,16 +6,21 @@
 
 use crate::bind::Bound;
 use crate::call::plan::BUFFER_SIZE;
+use crate::cdecl::Scope;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
 use napi::sys::{self, napi_env};
-use std::cell::{OnceCell, RefCell};
+use std::cell::{OnceCell, Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::rc::Rc;
 
 const PRELUDE: &str = include_str!("js/prelude.js");
+
+/// Byte offset of the scratch word native code uses to read a Pointer's
+/// address out of JS (see `read_pointer`).
+const SCRATCH: usize = 8;
 
 struct Refs {
     helpers: sys::napi_ref,
@@ -28,6 +33,8 @@ pub struct EnvState {
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
+    /// Types declared with `cdef()` and friends, for every later declaration.
+    registry: RefCell<Scope>,
 }
 
 #[derive(Default)]
@@ -44,10 +51,7 @@ impl EnvState {
     pub unsafe fn get(env: napi_env) -> Result<Rc<EnvState>> {
         unsafe {
             let mut data: *mut c_void = null_mut();
-            check(
-                sys::napi_get_instance_data(env, &mut data),
-                "napi_get_instance_data",
-            )?;
+            check(sys::napi_get_instance_data(env, &mut data), "napi_get_instance_data")?;
             if !data.is_null() {
                 return Ok((*(data as *const Rc<EnvState>)).clone());
             }
@@ -68,16 +72,14 @@ impl EnvState {
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
+                registry: RefCell::new(Scope::new()),
             });
             let data = Rc::as_ptr(&state) as *mut c_void;
             let inv = js::function(env, "invoke", Some(crate::invoke::inv), data)?;
             let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
-            check(
-                sys::napi_run_script(env, src, &mut prelude),
-                "evaluating the prelude",
-            )?;
+            check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
             let helpers = js::call(env, prelude, &[ab, inv, invo])?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
@@ -85,12 +87,7 @@ impl EnvState {
                 views: js::new_ref(env, views)?,
             });
             let boxed = Box::into_raw(Box::new(state.clone()));
-            let status = sys::napi_set_instance_data(
-                env,
-                boxed as *mut c_void,
-                Some(finalize_state),
-                null_mut(),
-            );
+            let status = sys::napi_set_instance_data(env, boxed as *mut c_void, Some(finalize_state), null_mut());
             if status != sys::Status::napi_ok {
                 drop(Box::from_raw(boxed));
                 return Err(Error::new(Code::Internal, "napi_set_instance_data failed"));
@@ -132,6 +129,14 @@ impl EnvState {
         }
     }
 
+    pub fn registry(&self) -> Ref<'_, Scope> {
+        self.registry.borrow()
+    }
+
+    pub fn registry_mut(&self) -> RefMut<'_, Scope> {
+        self.registry.borrow_mut()
+    }
+
     pub fn insert(&self, bound: Bound) -> Result<u32> {
         let mut slab = self.bound.borrow_mut();
         let item = Some(Rc::new(bound));
@@ -139,18 +144,13 @@ impl EnvState {
             slab.items[id as usize] = item;
             return Ok(id);
         }
-        let id = u32::try_from(slab.items.len())
-            .map_err(|_| Error::new(Code::Internal, "too many bound functions"))?;
+        let id = u32::try_from(slab.items.len()).map_err(|_| Error::new(Code::Internal, "too many bound functions"))?;
         slab.items.push(item);
         Ok(id)
     }
 
     pub fn bound(&self, id: u32) -> Option<Rc<Bound>> {
-        self.bound
-            .borrow()
-            .items
-            .get(id as usize)
-            .and_then(|b| b.clone())
+        self.bound.borrow().items.get(id as usize).and_then(|b| b.clone())
     }
 
     pub fn remove(&self, id: u32) {
@@ -170,6 +170,23 @@ impl EnvState {
             let lo = js::number(env, (a & 0xffff_ffff) as f64)?;
             let hi = js::number(env, (a >> 32) as f64)?;
             js::call(env, mk, &[lo, hi])
+        }
+    }
+
+    /// The address of a JS Pointer; `None` if `v` is not one.
+    pub unsafe fn read_pointer(&self, env: napi_env, v: Value) -> Result<Option<usize>> {
+        unsafe {
+            if js::type_of(env, v) != sys::ValueType::napi_object {
+                return Ok(None);
+            }
+            let put = self.helper(env, c"put")?;
+            let at = js::number(env, (SCRATCH / 4) as f64)?;
+            let ok = js::call(env, put, &[v, at])?;
+            if !js::get_bool(env, ok)? {
+                return Ok(None);
+            }
+            let addr = std::ptr::read_unaligned(self.buf.add(SCRATCH) as *const u64);
+            Ok(Some(addr as usize))
         }
     }
 }

@@ -103,12 +103,7 @@ impl Error {
             let mut code = std::ptr::null_mut();
             let mut msg = std::ptr::null_mut();
             let c = self.code.as_str();
-            sys::napi_create_string_utf8(
-                env,
-                c.as_ptr() as *const c_char,
-                c.len() as isize,
-                &mut code,
-            );
+            sys::napi_create_string_utf8(env, c.as_ptr() as *const c_char, c.len() as isize, &mut code);
             sys::napi_create_string_utf8(
                 env,
                 self.msg.as_ptr() as *const c_char,
@@ -126,12 +121,7 @@ impl Error {
                 set_number(env, err, c"column", f64::from(at.column));
                 if let Some(f) = &at.file {
                     let mut v = std::ptr::null_mut();
-                    sys::napi_create_string_utf8(
-                        env,
-                        f.as_ptr() as *const c_char,
-                        f.len() as isize,
-                        &mut v,
-                    );
+                    sys::napi_create_string_utf8(env, f.as_ptr() as *const c_char, f.len() as isize, &mut v);
                     sys::napi_set_named_property(env, err, c"file".as_ptr(), v);
                 }
             }
@@ -191,10 +181,7 @@ impl<T> OrThrow<T> for Result<T> {
 /// Errors from napi calls made by cshared itself (not the user's input).
 impl From<napi::Error> for Error {
     fn from(e: napi::Error) -> Error {
-        Error::new(
-            Code::Internal,
-            format!("Node-API call failed: {}", e.reason),
-        )
+        Error::new(Code::Internal, format!("Node-API call failed: {}", e.reason))
     }
 }
 

@@ -12,10 +12,12 @@
 
 use crate::bind::Bound;
 use crate::call::plan::HEADER;
+use crate::call::RetKind;
 use crate::call::{abi, Route};
 use crate::env::EnvState;
 use crate::error::{Code, Error, Result};
 use crate::js::Value;
+use crate::marshal::codec::Codec;
 use crate::marshal::{self, Scratch};
 use napi::sys::{self, napi_callback_info, napi_env};
 use std::ffi::c_void;
@@ -33,24 +35,13 @@ unsafe fn guarded(env: napi_env, f: impl FnOnce() -> Result<Value>) -> Value {
             null_mut()
         }
         Err(_) => {
-            unsafe {
-                Error::new(
-                    Code::Internal,
-                    "internal error in cshared (a panic); please report it",
-                )
-                .throw(env)
-            };
+            unsafe { Error::new(Code::Internal, "internal error in cshared (a panic); please report it").throw(env) };
             null_mut()
         }
     }
 }
 
-unsafe fn state_of(
-    env: napi_env,
-    info: napi_callback_info,
-    argc: &mut usize,
-    argv: *mut Value,
-) -> *const EnvState {
+unsafe fn state_of(env: napi_env, info: napi_callback_info, argc: &mut usize, argv: *mut Value) -> *const EnvState {
     let mut data: *mut c_void = null_mut();
     unsafe { sys::napi_get_cb_info(env, info, argc, argv, null_mut(), &mut data) };
     data as *const EnvState
@@ -64,11 +55,7 @@ unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
     if bound.lib.is_closed() {
         return Err(Error::new(
             Code::Closed,
-            format!(
-                "{}(): library '{}' was closed",
-                bound.name,
-                bound.lib.display_name()
-            ),
+            format!("{}(): library '{}' was closed", bound.name, bound.lib.display_name()),
         ));
     }
     Ok(bound)
@@ -87,11 +74,7 @@ unsafe fn call_in(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
                 std::ptr::write(frame.add(plan.ret_offset) as *mut u64, r);
             }
             (Route::Ffi, Some(cif)) => {
-                cif.call(
-                    bound.fnptr,
-                    frame.add(plan.ret_offset) as *mut c_void,
-                    avalues,
-                );
+                cif.call(bound.fnptr, frame.add(plan.ret_offset) as *mut c_void, avalues);
             }
             // Bind never makes an Ffi plan without a cif.
             (Route::Ffi, None) => {}
@@ -107,11 +90,7 @@ pub unsafe extern "C" fn inv(env: napi_env, info: napi_callback_info) -> Value {
         guarded(env, || {
             let state = &*state;
             let bound = current(state)?;
-            call_in(
-                &bound,
-                state.buf,
-                bound.avalues.as_ptr() as *mut *mut c_void,
-            );
+            call_in(&bound, state.buf, bound.avalues.as_ptr() as *mut *mut c_void);
             Ok(null_mut())
         })
     }
@@ -140,12 +119,7 @@ pub unsafe extern "C" fn invo(env: napi_env, info: napi_callback_info) -> Value 
     }
 }
 
-unsafe fn object_call(
-    env: napi_env,
-    state: &EnvState,
-    bound: &Bound,
-    args: &[Value],
-) -> Result<Value> {
+unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Value]) -> Result<Value> {
     unsafe {
         let plan = &bound.plan;
         // A private copy of the frame (see the module comment).
@@ -159,42 +133,45 @@ unsafe fn object_call(
             heap.as_mut_ptr() as *mut u8
         };
         std::ptr::copy_nonoverlapping(state.buf, frame, plan.frame);
+        let codec = Codec {
+            env,
+            state,
+            bigint: bound.opts.bigint,
+        };
         let mut scratch = Scratch::new();
         for (j, &k) in bound.natives.iter().enumerate() {
-            if let Some(&v) = args.get(j) {
-                marshal::arg(
-                    env,
-                    state,
-                    bound,
-                    k,
-                    v,
-                    frame.add(plan.args[k].offset),
-                    &mut scratch,
-                )?;
+            match args.get(j) {
+                Some(&v) => marshal::arg(&codec, bound, k, v, frame.add(plan.args[k].offset), &mut scratch)?,
+                None if matches!(plan.args[k].kind, crate::call::ArgKind::Value(_)) => {
+                    return Err(Error::new(Code::ArgType, format!("{} is missing", bound.arg_label(k))));
+                }
+                None => {}
             }
         }
         let mut avalues: Vec<*mut c_void> = match plan.route {
-            Route::Ffi => plan
-                .args
-                .iter()
-                .map(|a| frame.add(a.offset) as *mut c_void)
-                .collect(),
+            Route::Ffi => plan.args.iter().map(|a| frame.add(a.offset) as *mut c_void).collect(),
             Route::Direct { .. } => Vec::new(),
         };
         call_in(bound, frame, avalues.as_mut_ptr());
         // `scratch` stays alive past this point: a result may point into it
         // (a C function that returns its argument).
-        if plan.native_result() {
-            let p = std::ptr::read(frame.add(plan.ret_offset) as *const *const std::ffi::c_char);
-            return marshal::c_string_result(env, p);
+        scratch.finish(&codec)?;
+        let ret = frame.add(plan.ret_offset);
+        match &plan.ret {
+            RetKind::CString => {
+                let p = std::ptr::read(ret as *const *const std::ffi::c_char);
+                let v = marshal::c_string_result(env, p);
+                if bound.opts.free && !p.is_null() {
+                    libc::free(p as *mut c_void);
+                }
+                return v;
+            }
+            RetKind::Value(ty) => return codec.decode(ty, ret, true),
+            _ => {}
         }
         // Back to the shared buffer, where the wrapper reads it.
         let size = plan.ret_ty.size().unwrap_or(8).max(8);
-        std::ptr::copy_nonoverlapping(
-            frame.add(plan.ret_offset),
-            state.buf.add(plan.ret_offset),
-            size,
-        );
+        std::ptr::copy_nonoverlapping(frame.add(plan.ret_offset), state.buf.add(plan.ret_offset), size);
         Ok(null_mut())
     }
 }

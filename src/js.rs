@@ -13,9 +13,7 @@ pub type Value = napi_value;
 pub unsafe fn string(env: napi_env, s: &str) -> Result<Value> {
     let mut v = null_mut();
     check(
-        unsafe {
-            sys::napi_create_string_utf8(env, s.as_ptr() as *const c_char, s.len() as isize, &mut v)
-        },
+        unsafe { sys::napi_create_string_utf8(env, s.as_ptr() as *const c_char, s.len() as isize, &mut v) },
         "napi_create_string_utf8",
     )?;
     Ok(v)
@@ -23,10 +21,13 @@ pub unsafe fn string(env: napi_env, s: &str) -> Result<Value> {
 
 pub unsafe fn number(env: napi_env, n: f64) -> Result<Value> {
     let mut v = null_mut();
-    check(
-        unsafe { sys::napi_create_double(env, n, &mut v) },
-        "napi_create_double",
-    )?;
+    check(unsafe { sys::napi_create_double(env, n, &mut v) }, "napi_create_double")?;
+    Ok(v)
+}
+
+pub unsafe fn boolean(env: napi_env, b: bool) -> Result<Value> {
+    let mut v = null_mut();
+    check(unsafe { sys::napi_get_boolean(env, b, &mut v) }, "napi_get_boolean")?;
     Ok(v)
 }
 
@@ -38,19 +39,13 @@ pub unsafe fn null(env: napi_env) -> Result<Value> {
 
 pub unsafe fn undefined(env: napi_env) -> Result<Value> {
     let mut v = null_mut();
-    check(
-        unsafe { sys::napi_get_undefined(env, &mut v) },
-        "napi_get_undefined",
-    )?;
+    check(unsafe { sys::napi_get_undefined(env, &mut v) }, "napi_get_undefined")?;
     Ok(v)
 }
 
 pub unsafe fn object(env: napi_env) -> Result<Value> {
     let mut v = null_mut();
-    check(
-        unsafe { sys::napi_create_object(env, &mut v) },
-        "napi_create_object",
-    )?;
+    check(unsafe { sys::napi_create_object(env, &mut v) }, "napi_create_object")?;
     Ok(v)
 }
 
@@ -86,10 +81,7 @@ pub unsafe fn get(env: napi_env, obj: Value, key: &CStr) -> Result<Value> {
 }
 
 pub unsafe fn set_element(env: napi_env, arr: Value, i: u32, v: Value) -> Result<()> {
-    check(
-        unsafe { sys::napi_set_element(env, arr, i, v) },
-        "napi_set_element",
-    )
+    check(unsafe { sys::napi_set_element(env, arr, i, v) }, "napi_set_element")
 }
 
 pub unsafe fn get_element(env: napi_env, arr: Value, i: u32) -> Result<Value> {
@@ -140,13 +132,7 @@ pub unsafe fn get_string(env: napi_env, v: Value) -> Result<String> {
         let mut buf = vec![0u8; len + 1];
         let mut copied = 0;
         check(
-            sys::napi_get_value_string_utf8(
-                env,
-                v,
-                buf.as_mut_ptr() as *mut c_char,
-                len + 1,
-                &mut copied,
-            ),
+            sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr() as *mut c_char, len + 1, &mut copied),
             "napi_get_value_string_utf8",
         )?;
         buf.truncate(copied);
@@ -161,6 +147,15 @@ pub unsafe fn get_bool(env: napi_env, v: Value) -> Result<bool> {
         "napi_get_value_bool",
     )?;
     Ok(b)
+}
+
+pub unsafe fn get_f64(env: napi_env, v: Value) -> Result<f64> {
+    let mut n = 0.0;
+    check(
+        unsafe { sys::napi_get_value_double(env, v, &mut n) },
+        "napi_get_value_double",
+    )?;
+    Ok(n)
 }
 
 /// A strong reference, for values native code keeps beyond one call.
@@ -186,12 +181,7 @@ pub unsafe fn deref(env: napi_env, r: sys::napi_ref) -> Result<Value> {
 }
 
 /// Makes a native function; `data` is handed back to `cb` on every call.
-pub unsafe fn function(
-    env: napi_env,
-    name: &str,
-    cb: sys::napi_callback,
-    data: *mut c_void,
-) -> Result<Value> {
+pub unsafe fn function(env: napi_env, name: &str, cb: sys::napi_callback, data: *mut c_void) -> Result<Value> {
     let mut v = null_mut();
     check(
         unsafe {

@@ -11,6 +11,7 @@
 pub mod call;
 pub mod cdecl;
 pub mod error;
+pub mod go;
 pub mod library;
 pub mod types;
 

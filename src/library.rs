@@ -26,12 +26,8 @@ impl LibCore {
                 let resolved = resolve(p);
                 // SAFETY: loading runs the library's constructors; that is
                 // what the user asked for.
-                unsafe { libloading::Library::new(&resolved) }.map_err(|e| {
-                    Error::new(
-                        Code::Load,
-                        format!("cannot load library '{p}': {}", reason(&e)),
-                    )
-                })?
+                unsafe { libloading::Library::new(&resolved) }
+                    .map_err(|e| Error::new(Code::Load, format!("cannot load library '{p}': {}", reason(&e))))?
             }
         };
         Ok(LibCore {
@@ -73,11 +69,7 @@ impl LibCore {
         let sym = unsafe { lib.get::<*const c_void>(name.as_bytes()) }.map_err(|e| {
             Error::new(
                 Code::Symbol,
-                format!(
-                    "symbol '{name}' not found in '{}': {}",
-                    self.display_name(),
-                    reason(&e)
-                ),
+                format!("symbol '{name}' not found in '{}': {}", self.display_name(), reason(&e)),
             )
         })?;
         let addr = *sym;
@@ -88,6 +80,11 @@ impl LibCore {
             ));
         }
         Ok(addr)
+    }
+
+    /// Whether the library exports `name` (used to recognize Go libraries).
+    pub fn has_symbol(&self, name: &str) -> bool {
+        self.symbol(name).is_ok()
     }
 
     /// Marks the library closed and unloads it once no call is running.

@@ -37,4 +37,63 @@ function cLibrary(name, extraArgs = []) {
   return out;
 }
 
-module.exports = { cLibrary, buildDir, root };
+let goChecked;
+/** The Go toolchain: { go, version } if one (>= 1.21) is on PATH, else null. */
+function goToolchain() {
+  if (goChecked !== undefined) return goChecked;
+  const go = process.env.GO || 'go';
+  try {
+    const out = execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const m = /go(\d+)\.(\d+)/.exec(out);
+    goChecked = m && (Number(m[1]) > 1 || Number(m[2]) >= 21) ? { go, version: out } : null;
+  } catch {
+    goChecked = null;
+  }
+  return goChecked;
+}
+
+/**
+ * Builds __test__/fixtures/go/<name> with `go build -buildmode=c-shared`.
+ * Returns { path, header }, or null when there is no Go toolchain.
+ */
+function goLibrary(name) {
+  const tc = goToolchain();
+  if (!tc) return null;
+  const src = path.join(root, 'fixtures', 'go', name);
+  const outDir = path.join(buildDir, 'go');
+  fs.mkdirSync(outDir, { recursive: true });
+  const lib = path.join(outDir, `lib${name}${ext}`);
+  const header = path.join(outDir, `lib${name}.h`);
+  const sources = fs.readdirSync(src).map((f) => path.join(src, f));
+  if (!fresh(lib, sources) || !fs.existsSync(header)) {
+    const tmp = fs.mkdtempSync(path.join(outDir, `.${name}-`));
+    try {
+      execFileSync(tc.go, ['build', '-buildmode=c-shared', '-o', path.join(tmp, `lib${name}${ext}`), '.'], {
+        cwd: src,
+        stdio: 'inherit',
+        // Never fetch a toolchain; build with the one that is here.
+        env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '1', GOFLAGS: '-mod=mod' },
+      });
+      fs.renameSync(path.join(tmp, `lib${name}.h`), header);
+      fs.renameSync(path.join(tmp, `lib${name}${ext}`), lib);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return { path: lib, header };
+}
+
+/**
+ * For tests that need Go: the library, or a skip when Go is missing. In CI
+ * (CI=true) a missing Go toolchain is a failure, not a skip.
+ */
+function goOrSkip(t, name) {
+  const lib = goLibrary(name);
+  if (!lib) {
+    if (process.env.CI === 'true') throw new Error('Go >= 1.21 is required in CI but was not found');
+    t.skip('no Go >= 1.21 toolchain on PATH');
+  }
+  return lib;
+}
+
+module.exports = { cLibrary, goLibrary, goOrSkip, goToolchain, buildDir, root };

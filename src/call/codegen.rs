@@ -22,13 +22,12 @@ pub struct Options {
 pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 200 * n);
-    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, P, mk, E } = V;\nconst { id, meta } = R;\n");
+    s.push_str(
+        "'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, P, mk, E } = V;\nconst { id, meta } = R;\n",
+    );
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
     let _ = writeln!(s, "return function ({}) {{", params.join(", "));
-    let _ = writeln!(
-        s,
-        "  if (arguments.length !== {n}) E.count(meta, arguments.length);"
-    );
+    let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
     let mut natives = Vec::new();
     for (k, arg) in plan.args.iter().enumerate() {
         if arg.kind.may_be_native() {
@@ -89,7 +88,10 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
             );
         }
         ArgKind::Bool => {
-            let _ = writeln!(s, "  if ({a} === true) i32[{w}] = 1; else if ({a} === false) i32[{w}] = 0; else {bad_type};");
+            let _ = writeln!(
+                s,
+                "  if ({a} === true) i32[{w}] = 1; else if ({a} === false) i32[{w}] = 0; else {bad_type};"
+            );
         }
         ArgKind::F64 => {
             let _ = writeln!(
@@ -99,10 +101,7 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
             );
         }
         ArgKind::F32 => {
-            let _ = writeln!(
-                s,
-                "  if (typeof {a} === 'number') f32[{w}] = {a}; else {bad_type};"
-            );
+            let _ = writeln!(s, "  if (typeof {a} === 'number') f32[{w}] = {a}; else {bad_type};");
         }
         ArgKind::Pointer(_) => {
             let _ = writeln!(
@@ -112,6 +111,9 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
                  else {bad_type};",
                 w1 = w + 1
             );
+        }
+        ArgKind::Value(_) => {
+            let _ = writeln!(s, "  o{k} = {a};");
         }
         ArgKind::CString => {
             let _ = writeln!(
@@ -131,7 +133,7 @@ fn write_result(s: &mut String, call: &str, ret: &RetKind, off: usize, opts: Opt
     let q = off / 8;
     let _ = match ret {
         RetKind::Void => writeln!(s, "  {call};"),
-        RetKind::CString => writeln!(s, "  return {call};"),
+        RetKind::CString | RetKind::Value(_) => writeln!(s, "  return {call};"),
         RetKind::Bool => writeln!(s, "  {call};\n  return (i32[{w}] & 0xff) !== 0;"),
         RetKind::F32 => writeln!(s, "  {call};\n  return f32[{w}];"),
         RetKind::F64 => writeln!(s, "  {call};\n  return f64[{q}];"),
@@ -151,11 +153,7 @@ fn int_result(i: Int, w: usize, q: usize, opts: Options) -> String {
         (4, true) => format!("return i32[{w}];"),
         (4, false) => format!("return u32[{w}];"),
         (_, signed) => {
-            let (hi_view, big) = if signed {
-                ("i32", "b64")
-            } else {
-                ("u32", "u64")
-            };
+            let (hi_view, big) = if signed { ("i32", "b64") } else { ("u32", "u64") };
             if opts.bigint {
                 format!("return {big}[{q}];")
             } else {

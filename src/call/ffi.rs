@@ -1,7 +1,7 @@
 //! The general route: libffi with a cif prepared once per plan. The `libffi`
 //! crate builds its bundled C library, so nothing is needed on the machine.
 
-use crate::types::{Int, Type};
+use crate::types::{GoType, Int, RecordKind, Type};
 use libffi::middle::{Cif, Type as FfiType};
 use libffi::raw;
 use std::ffi::c_void;
@@ -38,12 +38,158 @@ pub fn ffi_type(t: &Type) -> Result<FfiType, String> {
         Type::F32 => FfiType::f32(),
         Type::F64 => FfiType::f64(),
         Type::Pointer(_) => FfiType::pointer(),
+        Type::Go(GoType::String) => FfiType::structure([FfiType::pointer(), FfiType::i64()]),
+        Type::Go(GoType::Slice) => FfiType::structure([FfiType::pointer(), FfiType::i64(), FfiType::i64()]),
+        Type::Record(_) if t.by_value_problem().is_none() => record_type(t)?,
         other => {
             return Err(other
                 .by_value_problem()
                 .unwrap_or_else(|| format!("{other} cannot be passed by value yet")))
         }
     })
+}
+
+/// A struct or union for libffi. A struct laid out naturally is described
+/// field by field (exact on every ABI). Unions, packed structs and bitfields
+/// have no libffi description, so they are described by what the ABI looks
+/// at: their size, alignment and, for small ones, which eightbytes hold only
+/// floating-point data.
+fn record_type(t: &Type) -> Result<FfiType, String> {
+    let mut elems = Vec::new();
+    if natural(t) {
+        flatten(t, &mut elems)?;
+        return Ok(FfiType::structure(elems));
+    }
+    let size = t.size().unwrap_or(0);
+    let align = t.align().unwrap_or(1);
+    let mut leaves = Vec::new();
+    leaf_classes(t, 0, &mut leaves);
+    Ok(FfiType::structure(opaque_elements(size, align, &leaves)))
+}
+
+/// Whether every field sits where natural alignment would put it.
+fn natural(t: &Type) -> bool {
+    match t {
+        Type::Record(r) => {
+            let body = match r.body() {
+                Some(b) => b,
+                None => return false,
+            };
+            if r.kind != RecordKind::Struct || body.fields.is_empty() {
+                return false;
+            }
+            let mut end = 0usize;
+            let mut max_align = 1usize;
+            for f in &body.fields {
+                if f.bits.is_some() || !natural(&f.ty) {
+                    return false;
+                }
+                let (size, align) = match (f.ty.size(), f.ty.align()) {
+                    (Some(s), Some(a)) => (s, a),
+                    _ => return false,
+                };
+                if f.offset != end.div_ceil(align) * align {
+                    return false;
+                }
+                end = f.offset + size;
+                max_align = max_align.max(align);
+            }
+            body.align == max_align && body.size == end.div_ceil(max_align) * max_align
+        }
+        Type::Array(a) => a.len.is_some_and(|n| n > 0) && natural(&a.elem),
+        _ => true,
+    }
+}
+
+fn flatten(t: &Type, out: &mut Vec<FfiType>) -> Result<(), String> {
+    match t {
+        Type::Record(r) => {
+            for f in r.body().map(|b| b.fields.as_slice()).unwrap_or(&[]) {
+                flatten(&f.ty, out)?;
+            }
+        }
+        Type::Array(a) => {
+            for _ in 0..a.len.unwrap_or(0) {
+                flatten(&a.elem, out)?;
+            }
+        }
+        other => out.push(ffi_type(other)?),
+    }
+    Ok(())
+}
+
+/// (offset, size, is floating point) of every scalar inside `t`.
+fn leaf_classes(t: &Type, base: usize, out: &mut Vec<(usize, usize, bool)>) {
+    match t {
+        Type::Record(r) => {
+            for f in r.body().map(|b| b.fields.as_slice()).unwrap_or(&[]) {
+                match f.bits {
+                    Some(bits) => out.push((base + f.offset, (bits.shift + bits.width).div_ceil(8) as usize, false)),
+                    None => leaf_classes(&f.ty, base + f.offset, out),
+                }
+            }
+        }
+        Type::Array(a) => {
+            let size = a.elem.size().unwrap_or(0);
+            for i in 0..a.len.unwrap_or(0) {
+                leaf_classes(&a.elem, base + i * size, out);
+            }
+        }
+        Type::F32 | Type::F64 => out.push((base, t.size().unwrap_or(4), true)),
+        other => out.push((base, other.size().unwrap_or(0), false)),
+    }
+}
+
+fn uint_of(bytes: usize) -> FfiType {
+    match bytes {
+        1 => FfiType::u8(),
+        2 => FfiType::u16(),
+        3 | 4 => FfiType::u32(),
+        _ => FfiType::u64(),
+    }
+}
+
+/// Elements with the record's size and alignment and, on System V and
+/// AArch64, the eightbyte classes of small records.
+#[cfg(not(windows))]
+fn opaque_elements(size: usize, align: usize, leaves: &[(usize, usize, bool)]) -> Vec<FfiType> {
+    if size <= 16 {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < size {
+            let end = (at + 8).min(size);
+            let inside: Vec<_> = leaves.iter().filter(|(o, s, _)| *o < end && o + s > at).collect();
+            let all_float = !inside.is_empty() && inside.iter().all(|(_, _, f)| *f);
+            if all_float && inside.iter().all(|(_, s, _)| *s == 4) {
+                out.push(FfiType::f32());
+                if end - at > 4 {
+                    out.push(FfiType::f32());
+                }
+            } else if all_float {
+                out.push(FfiType::f64());
+            } else {
+                out.push(uint_of(end - at));
+            }
+            at = end;
+        }
+        return out;
+    }
+    bytes_elements(size, align)
+}
+
+/// Windows x64 passes records of 1, 2, 4 or 8 bytes as integers and the rest
+/// by reference, so size and alignment are all that matter.
+#[cfg(windows)]
+fn opaque_elements(size: usize, align: usize, _leaves: &[(usize, usize, bool)]) -> Vec<FfiType> {
+    if matches!(size, 1 | 2 | 4 | 8) {
+        return vec![uint_of(size)];
+    }
+    bytes_elements(size, align)
+}
+
+fn bytes_elements(size: usize, align: usize) -> Vec<FfiType> {
+    let unit = align.clamp(1, 8);
+    (0..size / unit).map(|_| uint_of(unit)).collect()
 }
 
 impl CallIf {
@@ -77,17 +223,7 @@ impl CallIf {
 mod tests {
     use super::*;
 
-    extern "C" fn nine(
-        a: i32,
-        b: i32,
-        c: i32,
-        d: i32,
-        e: i32,
-        f: i32,
-        g: i32,
-        h: i32,
-        i: i8,
-    ) -> i64 {
+    extern "C" fn nine(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i8) -> i64 {
         i64::from(a + b + c + d + e + f + g + h) * 1000 + i64::from(i)
     }
 
@@ -99,10 +235,7 @@ mod tests {
         let cif = CallIf::new(&params, &Type::Int(Int::new(8, true)), None).unwrap();
         let mut vals: Vec<u64> = (1..=8).collect();
         vals.push((-2i8) as u8 as u64);
-        let mut ptrs: Vec<*mut c_void> = vals
-            .iter_mut()
-            .map(|v| v as *mut u64 as *mut c_void)
-            .collect();
+        let mut ptrs: Vec<*mut c_void> = vals.iter_mut().map(|v| v as *mut u64 as *mut c_void).collect();
         let mut out = 0i64;
         unsafe {
             cif.call(

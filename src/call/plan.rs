@@ -29,9 +29,11 @@ pub enum ArgKind {
     Pointer(Type),
     /// `char *` / `const char *`: a string, a pointer, a buffer or null.
     CString,
+    /// A struct, union or Go value passed by value, converted natively.
+    Value(Type),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum RetKind {
     Void,
     Int(Int),
@@ -41,6 +43,8 @@ pub enum RetKind {
     Pointer,
     /// A C string read into a JS string (null for NULL).
     CString,
+    /// A struct, union or Go value returned by value, decoded natively.
+    Value(Type),
 }
 
 #[derive(Clone, Debug)]
@@ -76,7 +80,12 @@ impl ArgKind {
     /// Whether the native invoker receives this argument as an N-API value
     /// (when JS could not write it into the buffer itself).
     pub fn may_be_native(&self) -> bool {
-        matches!(self, ArgKind::Pointer(_) | ArgKind::CString)
+        matches!(self, ArgKind::Pointer(_) | ArgKind::CString | ArgKind::Value(_))
+    }
+
+    /// Values only the register route can take (scalars and pointers).
+    fn is_scalar(&self) -> bool {
+        !matches!(self, ArgKind::Value(_))
     }
 
     fn is_float(&self) -> bool {
@@ -94,9 +103,10 @@ fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
         t if t.is_c_string() => ArgKind::CString,
         Type::Pointer(p) => ArgKind::Pointer(p.to.clone()),
         Type::Void => return Err("a parameter cannot be void".into()),
-        Type::Go(GoType::String) | Type::Go(GoType::Slice) | Type::Record(_) | Type::Array(_) => {
-            return Err(format!("passing {ty} by value is not supported yet"))
-        }
+        Type::Go(GoType::String) | Type::Go(GoType::Slice) | Type::Record(_) => match ty.by_value_problem() {
+            Some(p) => return Err(p),
+            None => ArgKind::Value(ty.clone()),
+        },
         other => {
             return Err(other
                 .by_value_problem()
@@ -115,9 +125,10 @@ fn ret_kind(ty: &Type) -> Result<RetKind, String> {
         Type::F64 => RetKind::F64,
         t if t.is_c_string() => RetKind::CString,
         Type::Pointer(_) => RetKind::Pointer,
-        Type::Go(_) | Type::Record(_) => {
-            return Err(format!("returning {ty} by value is not supported yet"))
-        }
+        Type::Go(_) | Type::Record(_) => match ty.by_value_problem() {
+            Some(p) => return Err(p),
+            None => RetKind::Value(ty.clone()),
+        },
         other => {
             return Err(other
                 .by_value_problem()
@@ -144,7 +155,11 @@ impl Plan {
         let ret = ret_kind(&sig.ret).map_err(|e| format!("result: {e}"))?;
         let ints = kinds.iter().filter(|k| !k.is_float()).count();
         let floats = kinds.len() - ints;
-        let direct = abi::DIRECT && ints <= abi::INT_REGS && floats <= abi::FLOAT_REGS;
+        let direct = abi::DIRECT
+            && ints <= abi::INT_REGS
+            && floats <= abi::FLOAT_REGS
+            && kinds.iter().all(ArgKind::is_scalar)
+            && !matches!(ret, RetKind::Value(_));
         let mut args = Vec::with_capacity(kinds.len());
         let (ret_offset, frame, route);
         if direct {
@@ -208,9 +223,9 @@ impl Plan {
         self.args.iter().any(|a| a.kind.may_be_native())
     }
 
-    /// Whether the result is made natively (a string) rather than read by JS.
+    /// Whether the result is made natively (a string, a struct) rather than read by JS.
     pub fn native_result(&self) -> bool {
-        matches!(self.ret, RetKind::CString)
+        matches!(self.ret, RetKind::CString | RetKind::Value(_))
     }
 }
 
@@ -246,8 +261,7 @@ mod tests {
 
     #[test]
     fn many_args_use_libffi() {
-        let p =
-            plan("int f(int a, int b, int c, int d, int e, int f, int g, int h, int i)").unwrap();
+        let p = plan("int f(int a, int b, int c, int d, int e, int f, int g, int h, int i)").unwrap();
         assert_eq!(p.route, Route::Ffi);
         let offs: Vec<usize> = p.args.iter().map(|a| a.offset).collect();
         assert_eq!(offs[0], HEADER);
@@ -264,10 +278,31 @@ mod tests {
     }
 
     #[test]
+    fn structs_and_go_values_take_libffi() {
+        let p = plan("struct r { long a; long b; }; struct r f(GoString s, GoSlice v)");
+        assert!(p.is_err()); // a prototype, not a header: no struct definitions
+        let mut s = Scope::new();
+        let f = parse_prototype(
+            "GoInt f(GoString s, GoSlice v, double d)",
+            Names {
+                local: &mut s,
+                bases: &[],
+            },
+        )
+        .unwrap();
+        let p = Plan::new(&f.sig).unwrap();
+        assert_eq!(p.route, Route::Ffi);
+        assert!(matches!(p.args[0].kind, ArgKind::Value(_)));
+        assert_eq!(p.args[1].offset, HEADER + 16);
+        assert_eq!(p.args[2].offset, HEADER + 40);
+    }
+
+    #[test]
     fn unsupported_params_are_named() {
         let e = plan("void f(int x, long double y)").unwrap_err();
         assert!(e.contains("long double"), "{e}");
         let e = plan("void f(struct opaque s)").unwrap_err();
         assert!(e.contains("parameter 1"), "{e}");
+        assert!(e.contains("incomplete"), "{e}");
     }
 }

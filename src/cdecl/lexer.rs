@@ -52,9 +52,9 @@ pub struct LexError {
 }
 
 const PUNCTS: [&str; 49] = [
-    "%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
-    "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:", "[", "]",
-    "(", ")", "{", "}", ".", "&", "*", "+", "-", "~", "!", "/", "%", "<", ">", "^", "|", "?",
+    "%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=",
+    "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:", "[", "]", "(", ")", "{", "}", ".", "&", "*", "+",
+    "-", "~", "!", "/", "%", "<", ">", "^", "|", "?",
 ];
 const PUNCTS1: [&str; 5] = [":", ";", "=", ",", "#"];
 
@@ -125,9 +125,7 @@ pub fn lex(src: &str, file: u32) -> Result<Vec<Token>, LexError> {
             while !matches!(lx.peek(0), None | Some(b'\n')) {
                 lx.bump();
             }
-            let text = String::from_utf8_lossy(&lx.s[from..lx.i])
-                .trim()
-                .to_string();
+            let text = String::from_utf8_lossy(&lx.s[from..lx.i]).trim().to_string();
             // Consecutive line comments form one doc block.
             doc = Some(match doc.take() {
                 Some(prev) if lx.line_comment_run => Arc::from(format!("{prev}\n{text}")),
@@ -164,9 +162,7 @@ fn clean_comment(text: &str) -> String {
         .lines()
         .map(|l| {
             let t = l.trim();
-            t.strip_prefix("* ")
-                .or_else(|| t.strip_prefix('*'))
-                .unwrap_or(t)
+            t.strip_prefix("* ").or_else(|| t.strip_prefix('*')).unwrap_or(t)
         })
         .collect();
     lines.join("\n").trim().to_string()
@@ -256,10 +252,7 @@ impl Lexer<'_> {
             while j < raw.len() {
                 if raw[j] == b'\\' && raw.get(j + 1) == Some(&b'\n') {
                     j += 2;
-                } else if raw[j] == b'\\'
-                    && raw.get(j + 1) == Some(&b'\r')
-                    && raw.get(j + 2) == Some(&b'\n')
-                {
+                } else if raw[j] == b'\\' && raw.get(j + 1) == Some(&b'\r') && raw.get(j + 2) == Some(&b'\n') {
                     j += 3;
                 } else {
                     v.push(raw[j]);
@@ -324,9 +317,7 @@ impl Lexer<'_> {
         if c.is_ascii_digit() || (c == b'.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) {
             self.bump();
             while let Some(x) = self.peek(0) {
-                if matches!(x, b'e' | b'E' | b'p' | b'P')
-                    && matches!(self.peek(1), Some(b'+' | b'-'))
-                {
+                if matches!(x, b'e' | b'E' | b'p' | b'P') && matches!(self.peek(1), Some(b'+' | b'-')) {
                     self.bump();
                     self.bump();
                 } else if x.is_ascii_alphanumeric() || x == b'.' || x == b'_' || x == b'\'' {

@@ -13,9 +13,7 @@
 
 use super::lexer::{Kind, Pos, Token};
 use super::scope::Names;
-use crate::types::{
-    builtin_type, EnumType, Int, Param, Record, RecordBuilder, RecordKind, Signature, Type,
-};
+use crate::types::{builtin_type, EnumType, Int, Param, Record, RecordBuilder, RecordKind, Signature, Type};
 use std::sync::Arc;
 
 /// Nesting limit for declarators, records and expressions.
@@ -226,10 +224,7 @@ impl<'t, 'n> Parser<'t, 'n> {
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return self.unsupported(
-                self.pos(),
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            );
+            return self.unsupported(self.pos(), format!("nesting deeper than {MAX_DEPTH} levels"));
         }
         Ok(())
     }
@@ -314,10 +309,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         };
         self.eat(";");
         if !self.at_end() {
-            return self.syntax(format!(
-                "unexpected {} after the prototype",
-                self.describe()
-            ));
+            return self.syntax(format!("unexpected {} after the prototype", self.describe()));
         }
         Ok(FuncDecl {
             name,
@@ -472,10 +464,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     record,
                     doc: doc.clone(),
                 },
-                Decl::Enum { ty, .. } => Decl::Enum {
-                    ty,
-                    doc: doc.clone(),
-                },
+                Decl::Enum { ty, .. } => Decl::Enum { ty, doc: doc.clone() },
                 other => other,
             });
         }
@@ -510,10 +499,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 // A function definition (a `static inline` in a header): never a symbol.
                 self.skip_group()?;
                 if ty.is_ok() {
-                    ty = self.unsupported(
-                        pos,
-                        "function defined in the header (static inline), not exported",
-                    );
+                    ty = self.unsupported(pos, "function defined in the header (static inline), not exported");
                 }
                 ty?;
                 return Ok(());
@@ -672,14 +658,11 @@ impl<'t, 'n> Parser<'t, 'n> {
             let word = w.text.trim_matches('_');
             if w.kind == Kind::Ident && word == "packed" {
                 attrs.packed = true;
-            } else if w.kind == Kind::Ident && (word == "aligned" || (declspec && word == "align"))
-            {
+            } else if w.kind == Kind::Ident && (word == "aligned" || (declspec && word == "align")) {
                 // aligned(n), or bare `aligned` meaning the largest alignment.
                 let mut n = 16;
                 if inner.get(k + 1).is_some_and(|t| t.is("(")) {
-                    let close = (k + 2..inner.len())
-                        .find(|&j| inner[j].is(")"))
-                        .unwrap_or(inner.len());
+                    let close = (k + 2..inner.len()).find(|&j| inner[j].is(")")).unwrap_or(inner.len());
                     let mut sub = Parser::new(
                         &inner[k + 2..close],
                         Names {
@@ -695,8 +678,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 }
                 attrs.aligned = Some(attrs.aligned.unwrap_or(1).max(n));
             } else if w.kind == Kind::Ident && (word == "vector_size" || word == "mode") {
-                return self
-                    .unsupported(w.pos, format!("__attribute__(({word})) is not supported"));
+                return self.unsupported(w.pos, format!("__attribute__(({word})) is not supported"));
             }
             k += 1;
         }
@@ -735,14 +717,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                 }
                 "static" => storage.is_static = true,
                 "inline" | "__inline" | "__inline__" | "__forceinline" => storage.inline = true,
-                "_Noreturn" | "register" | "auto" | "_Thread_local" | "__thread"
-                | "thread_local" | "__extension__" | "constexpr" | "__cdecl" | "__stdcall"
-                | "__fastcall" | "__vectorcall" | "__thiscall" | "__w64" | "__ptr64"
-                | "__ptr32" => {}
+                "_Noreturn" | "register" | "auto" | "_Thread_local" | "__thread" | "thread_local" | "__extension__"
+                | "constexpr" | "__cdecl" | "__stdcall" | "__fastcall" | "__vectorcall" | "__thiscall" | "__w64"
+                | "__ptr64" | "__ptr32" => {}
                 "const" | "__const" | "__const__" => is_const = true,
-                "volatile" | "__volatile" | "__volatile__" | "restrict" | "__restrict"
-                | "__restrict__" | "_Nonnull" | "_Nullable" | "_Null_unspecified" | "__nonnull"
-                | "_Nullable_result" | "__unaligned" => {}
+                "volatile" | "__volatile" | "__volatile__" | "restrict" | "__restrict" | "__restrict__"
+                | "_Nonnull" | "_Nullable" | "_Null_unspecified" | "__nonnull" | "_Nullable_result" | "__unaligned" => {
+                }
                 "_Atomic" => {
                     if self.peek_at(1).is_some_and(|n| n.is("(")) {
                         self.i += 2;
@@ -781,10 +762,9 @@ impl<'t, 'n> Parser<'t, 'n> {
                 "signed" | "__signed" | "__signed__" => signed += 1,
                 "unsigned" => unsigned += 1,
                 "_Complex" | "__complex__" | "_Imaginary" => complex += 1,
-                "__int128" | "__int128_t" | "__uint128_t" | "_Float16" | "_Float32"
-                | "_Float64" | "_Float128" | "_Float32x" | "_Float64x" | "__float128"
-                | "__fp16" | "__bf16" | "_Decimal32" | "_Decimal64" | "_Decimal128"
-                | "__float80" => {
+                "__int128" | "__int128_t" | "__uint128_t" | "_Float16" | "_Float32" | "_Float64" | "_Float128"
+                | "_Float32x" | "_Float64x" | "__float128" | "__fp16" | "__bf16" | "_Decimal32" | "_Decimal64"
+                | "_Decimal128" | "__float80" => {
                     unsupported = Some((t.pos, format!("type {w} is not supported")));
                 }
                 "struct" | "union" => {
@@ -858,17 +838,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 msg,
             });
         }
-        let keywords = void
-            + boolean
-            + chr
-            + short
-            + int
-            + long
-            + float
-            + double
-            + signed
-            + unsigned
-            + complex;
+        let keywords = void + boolean + chr + short + int + long + float + double + signed + unsigned + complex;
         let base = match named {
             Some(t) => {
                 if keywords > 0 {
@@ -955,11 +925,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                         return Err(bad("too many 'long'"));
                     }
                     Type::Int(Int::new(
-                        if long == 2 {
-                            8
-                        } else {
-                            crate::types::LONG_BYTES
-                        },
+                        if long == 2 { 8 } else { crate::types::LONG_BYTES },
                         is_signed,
                     ))
                 } else {
@@ -982,9 +948,7 @@ impl<'t, 'n> Parser<'t, 'n> {
     /// Whether the next tokens start a type name (for casts, sizeof, params).
     fn starts_type(&self) -> bool {
         match self.peek() {
-            Some(t) if t.kind == Kind::Ident => {
-                is_type_keyword(&t.text) || self.names.typedef(&t.text).is_some()
-            }
+            Some(t) if t.kind == Kind::Ident => is_type_keyword(&t.text) || self.names.typedef(&t.text).is_some(),
             _ => false,
         }
     }
@@ -1159,10 +1123,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
         }
         record.complete(b.finish(attrs.aligned));
-        Ok((
-            Type::Record(record.clone()),
-            Some(Decl::Record { record, doc: None }),
-        ))
+        Ok((Type::Record(record.clone()), Some(Decl::Record { record, doc: None })))
     }
 
     /// Skips to the end of a struct member after an error in it.
@@ -1205,9 +1166,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             fixed = match self.type_name()? {
                 Type::Int(i) | Type::Char(i) => Some(i),
                 Type::Bool => Some(Int::new(1, false)),
-                other => {
-                    return self.syntax(format!("enum base type must be an integer, not {other}"))
-                }
+                other => return self.syntax(format!("enum base type must be an integer, not {other}")),
             };
         }
         if !self.at("{") {
@@ -1304,19 +1263,15 @@ impl<'t, 'n> Parser<'t, 'n> {
                 break;
             }
             if ptrs.len() >= MAX_DEPTH as usize {
-                return self.unsupported(
-                    self.pos(),
-                    format!("more than {MAX_DEPTH} levels of pointers"),
-                );
+                return self.unsupported(self.pos(), format!("more than {MAX_DEPTH} levels of pointers"));
             }
             let mut is_const = false;
             while let Some(t) = self.peek() {
                 match &*t.text {
                     "const" | "__const" | "__const__" if t.kind == Kind::Ident => is_const = true,
-                    "volatile" | "__volatile__" | "restrict" | "__restrict" | "__restrict__"
-                    | "_Nonnull" | "_Nullable" | "_Null_unspecified" | "_Nullable_result"
-                    | "__ptr64" | "__ptr32" | "_Atomic" | "__unaligned" | "__cdecl"
-                    | "__stdcall" | "__fastcall"
+                    "volatile" | "__volatile__" | "restrict" | "__restrict" | "__restrict__" | "_Nonnull"
+                    | "_Nullable" | "_Null_unspecified" | "_Nullable_result" | "__ptr64" | "__ptr32" | "_Atomic"
+                    | "__unaligned" | "__cdecl" | "__stdcall" | "__fastcall"
                         if t.kind == Kind::Ident => {}
                     "__attribute__" | "__attribute" | "__declspec" if t.kind == Kind::Ident => {
                         self.attribute(&mut Attrs::default())?;
@@ -1366,10 +1321,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         }
         inner.extend(suffixes);
         inner.extend(ptrs.into_iter().rev());
-        Ok(Declarator {
-            name,
-            derivs: inner,
-        })
+        Ok(Declarator { name, derivs: inner })
     }
 
     /// At `(`: a parenthesized declarator (`(*f)`) rather than a parameter list.
@@ -1390,19 +1342,13 @@ impl<'t, 'n> Parser<'t, 'n> {
         ) {
             return true;
         }
-        next.kind == Kind::Ident
-            && !is_type_keyword(&next.text)
-            && self.names.typedef(&next.text).is_none()
+        next.kind == Kind::Ident && !is_type_keyword(&next.text) && self.names.typedef(&next.text).is_none()
     }
 
     fn array_suffix(&mut self) -> PResult<Deriv> {
         self.i += 1;
         while let Some(t) = self.peek() {
-            if t.kind == Kind::Ident
-                && matches!(
-                    &*t.text,
-                    "static" | "const" | "restrict" | "__restrict" | "volatile"
-                )
+            if t.kind == Kind::Ident && matches!(&*t.text, "static" | "const" | "restrict" | "__restrict" | "volatile")
             {
                 self.i += 1;
             } else {
@@ -1677,12 +1623,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
             Kind::Ident => {
                 let w = &*t.text;
-                if !self.pp_mode
-                    && matches!(
-                        w,
-                        "sizeof" | "_Alignof" | "alignof" | "__alignof__" | "__alignof"
-                    )
-                {
+                if !self.pp_mode && matches!(w, "sizeof" | "_Alignof" | "alignof" | "__alignof__" | "__alignof") {
                     self.i += 1;
                     let is_size = w == "sizeof";
                     if self.at("(") && {
@@ -1701,8 +1642,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                             msg: format!("{w} of {ty}, which has no size"),
                         });
                     }
-                    return self
-                        .unsupported(t.pos, format!("{w} of an expression is not supported"));
+                    return self.unsupported(t.pos, format!("{w} of an expression is not supported"));
                 }
                 self.i += 1;
                 if self.pp_mode {
@@ -1759,21 +1699,11 @@ fn binary_prec(op: &str) -> Option<u8> {
 /// fits when packed.
 fn enum_repr(values: &[(Arc<str>, i64)], packed: bool) -> Int {
     let neg = values.iter().any(|(_, v)| *v < 0);
-    let min = values
-        .iter()
-        .map(|(_, v)| i128::from(*v))
-        .min()
-        .unwrap_or(0);
+    let min = values.iter().map(|(_, v)| i128::from(*v)).min().unwrap_or(0);
     // Values are stored as i64; a value above i64::MAX was wrapped, so look at u64 too.
     let max = values
         .iter()
-        .map(|(_, v)| {
-            if neg {
-                i128::from(*v)
-            } else {
-                i128::from(*v as u64)
-            }
-        })
+        .map(|(_, v)| if neg { i128::from(*v) } else { i128::from(*v as u64) })
         .max()
         .unwrap_or(0);
     let sizes: &[u8] = if packed { &[1, 2, 4, 8] } else { &[4, 8] };

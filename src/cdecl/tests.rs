@@ -29,13 +29,7 @@ fn seed_prototype() {
     assert_eq!(&*f.name, "ModXY");
     assert_eq!(f.sig.params.len(), 2);
     assert_eq!(f.sig.params[0].name.as_deref(), Some("x"));
-    assert!(matches!(
-        f.sig.ret,
-        Type::Int(Int {
-            bytes: 8,
-            signed: true
-        })
-    ));
+    assert!(matches!(f.sig.ret, Type::Int(Int { bytes: 8, signed: true })));
 }
 
 #[test]
@@ -214,13 +208,7 @@ fn go_typedefs_become_go_types() {
             _ => None,
         })
         .unwrap();
-    assert!(matches!(
-        f.sig.params[0].ty,
-        Type::Go(crate::types::GoType::String)
-    ));
-    assert!(matches!(
-        f.sig.params[1].ty,
-        Type::Go(crate::types::GoType::Slice)
-    ));
+    assert!(matches!(f.sig.params[0].ty, Type::Go(crate::types::GoType::String)));
+    assert!(matches!(f.sig.params[1].ty, Type::Go(crate::types::GoType::Slice)));
     assert_eq!(f.sig.ret.size(), Some(16));
 }

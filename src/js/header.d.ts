@@ -27,6 +27,9 @@ export interface FuncOptions {
   bigint?: boolean
 }
 
+/** A C type: a type name such as `'int64'`, `'const char *'` or `'struct point'`, or a `CType`. */
+export type TypeSpec = string | CType
+
 /** A value a C argument accepts or a C result becomes. */
 export type CValue = number | bigint | boolean | string | Pointer | null | ArrayBuffer | ArrayBufferView
 

@@ -13,8 +13,8 @@ const PTR: u8 = POINTER_SIZE as u8;
 pub const LONG_BYTES: u8 = if cfg!(windows) { 4 } else { PTR };
 
 /// Plain `char` is unsigned on Linux/Android for ARM, signed elsewhere.
-pub const CHAR_SIGNED: bool = !(cfg!(any(target_os = "linux", target_os = "android"))
-    && cfg!(any(target_arch = "aarch64", target_arch = "arm")));
+pub const CHAR_SIGNED: bool =
+    !(cfg!(any(target_os = "linux", target_os = "android")) && cfg!(any(target_arch = "aarch64", target_arch = "arm")));
 
 const WCHAR: Int = if cfg!(windows) {
     Int::new(2, false)
@@ -44,21 +44,10 @@ fn opaque(name: &str) -> Type {
     // One record per name per process, so every use names the same type.
     static CELLS: OnceLock<Vec<(&'static str, Arc<Record>)>> = OnceLock::new();
     let cells = CELLS.get_or_init(|| {
-        [
-            "FILE",
-            "va_list",
-            "__builtin_va_list",
-            "DIR",
-            "pthread_mutex_t",
-        ]
-        .into_iter()
-        .map(|n| {
-            (
-                n,
-                Arc::new(Record::new(RecordKind::Struct, Some(Arc::from(n)))),
-            )
-        })
-        .collect()
+        ["FILE", "va_list", "__builtin_va_list", "DIR", "pthread_mutex_t"]
+            .into_iter()
+            .map(|n| (n, Arc::new(Record::new(RecordKind::Struct, Some(Arc::from(n))))))
+            .collect()
     });
     match cells.iter().find(|(n, _)| *n == name) {
         Some((_, r)) => Type::Record(r.clone()),
@@ -70,23 +59,13 @@ fn opaque(name: &str) -> Type {
 pub fn builtin_type(name: &str) -> Option<Type> {
     Some(match name {
         "int8_t" | "int8" | "GoInt8" | "int_least8_t" | "int_fast8_t" => int(1, true),
-        "uint8_t" | "uint8" | "GoUint8" | "uint_least8_t" | "uint_fast8_t" | "u_char" => {
-            int(1, false)
-        }
+        "uint8_t" | "uint8" | "GoUint8" | "uint_least8_t" | "uint_fast8_t" | "u_char" => int(1, false),
         "int16_t" | "int16" | "GoInt16" | "int_least16_t" => int(2, true),
-        "uint16_t" | "uint16" | "GoUint16" | "uint_least16_t" | "char16_t" | "u_short" => {
-            int(2, false)
-        }
+        "uint16_t" | "uint16" | "GoUint16" | "uint_least16_t" | "char16_t" | "u_short" => int(2, false),
         "int32_t" | "int32" | "GoInt32" | "int_least32_t" => int(4, true),
-        "uint32_t" | "uint32" | "GoUint32" | "uint_least32_t" | "char32_t" | "u_int" => {
-            int(4, false)
-        }
-        "int64_t" | "int64" | "GoInt64" | "int_least64_t" | "int_fast64_t" | "intmax_t" => {
-            int(8, true)
-        }
-        "uint64_t" | "uint64" | "GoUint64" | "uint_least64_t" | "uint_fast64_t" | "uintmax_t" => {
-            int(8, false)
-        }
+        "uint32_t" | "uint32" | "GoUint32" | "uint_least32_t" | "char32_t" | "u_int" => int(4, false),
+        "int64_t" | "int64" | "GoInt64" | "int_least64_t" | "int_fast64_t" | "intmax_t" => int(8, true),
+        "uint64_t" | "uint64" | "GoUint64" | "uint_least64_t" | "uint_fast64_t" | "uintmax_t" => int(8, false),
         "int_fast16_t" => int(FAST16, true),
         "uint_fast16_t" => int(FAST16, false),
         "int_fast32_t" => int(FAST32, true),
@@ -122,11 +101,7 @@ fn go_interface() -> Type {
         let mut b = super::RecordBuilder::new(RecordKind::Struct, None);
         for f in ["t", "v"] {
             // Cannot fail: pointers always have a size.
-            let _ = b.field(
-                Some(Arc::from(f)),
-                Type::pointer_to(Type::Void, false),
-                None,
-            );
+            let _ = b.field(Some(Arc::from(f)), Type::pointer_to(Type::Void, false), None);
         }
         rec.complete(b.finish(None));
         Arc::new(rec)
@@ -140,10 +115,7 @@ mod tests {
 
     #[test]
     fn go_names() {
-        assert_eq!(
-            builtin_type("GoInt").and_then(|t| t.size()),
-            Some(POINTER_SIZE)
-        );
+        assert_eq!(builtin_type("GoInt").and_then(|t| t.size()), Some(POINTER_SIZE));
         assert_eq!(
             builtin_type("GoInterface").and_then(|t| t.size()),
             Some(2 * POINTER_SIZE)

@@ -45,12 +45,7 @@ impl RecordBuilder {
 
     /// Adds a member. `explicit_align` is an `aligned(n)`/`_Alignas(n)` on the
     /// member; it is not reduced by packing, as in GCC.
-    pub fn field(
-        &mut self,
-        name: Option<Arc<str>>,
-        ty: Type,
-        explicit_align: Option<usize>,
-    ) -> Result<(), String> {
+    pub fn field(&mut self, name: Option<Arc<str>>, ty: Type, explicit_align: Option<usize>) -> Result<(), String> {
         let size = match (&ty, ty.size()) {
             (_, Some(s)) => s,
             // A flexible array member takes no room but still aligns.
@@ -88,9 +83,7 @@ impl RecordBuilder {
     /// Adds a bitfield `ty name : width`.
     pub fn bitfield(&mut self, name: Option<Arc<str>>, ty: Type, width: u32) -> Result<(), String> {
         let unit = match &ty {
-            Type::Bool | Type::Char(_) | Type::Int(_) | Type::Enum(_) => {
-                ty.size().unwrap_or(1) as u64
-            }
+            Type::Bool | Type::Char(_) | Type::Int(_) | Type::Enum(_) => ty.size().unwrap_or(1) as u64,
             _ => return Err(format!("bitfield has non-integer type {ty}")),
         };
         if u64::from(width) > unit * 8 {
@@ -156,19 +149,13 @@ impl RecordBuilder {
         // MSVC: bits share a storage unit only with bitfields of the same size
         // that still fit in it.
         match self.unit {
-            Some((start, size))
-                if size == unit && self.bit + u64::from(width) <= start + unit * 8 && width > 0 =>
-            {
+            Some((start, size)) if size == unit && self.bit + u64::from(width) <= start + unit * 8 && width > 0 => {
                 self.bit
             }
             _ => {
                 let byte = align_up(self.bit.div_ceil(8), align);
                 self.bit = byte * 8;
-                self.unit = if width == 0 {
-                    None
-                } else {
-                    Some((self.bit, unit))
-                };
+                self.unit = if width == 0 { None } else { Some((self.bit, unit)) };
                 if width > 0 {
                     // The whole unit is taken even if fewer bits are used.
                     self.size = self.size.max(byte + unit);
@@ -249,14 +236,8 @@ mod tests {
         let body = b.finish(None);
         assert_eq!(body.size, 8);
         assert_eq!(body.fields[0].bits, Some(BitField { shift: 0, width: 3 }));
-        assert_eq!(
-            (body.fields[1].offset, body.fields[1].bits.unwrap().shift),
-            (4, 0)
-        );
-        assert_eq!(
-            (body.fields[2].offset, body.fields[2].bits.unwrap().shift),
-            (7, 6)
-        );
+        assert_eq!((body.fields[1].offset, body.fields[1].bits.unwrap().shift), (4, 0));
+        assert_eq!((body.fields[2].offset, body.fields[2].bits.unwrap().shift), (7, 6));
     }
 
     #[test]

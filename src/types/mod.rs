@@ -262,12 +262,10 @@ impl Type {
     pub fn by_value_problem(&self) -> Option<String> {
         match self {
             Type::Unsupported(what) => Some(format!("{what} is not supported")),
-            Type::Function(_) => {
-                Some("a function cannot be passed by value (use a pointer)".into())
+            Type::Function(_) => Some("a function cannot be passed by value (use a pointer)".into()),
+            Type::Record(r) if r.body().is_none() => {
+                Some(format!("{self} is incomplete (opaque); pass a pointer to it"))
             }
-            Type::Record(r) if r.body().is_none() => Some(format!(
-                "{self} is incomplete (opaque); pass a pointer to it"
-            )),
             Type::Array(a) if a.len.is_none() => Some(format!("{self} has no size")),
             Type::Record(r) => r
                 .body()
@@ -326,11 +324,7 @@ impl fmt::Display for Signature {
             write!(f, "{}", p.ty)?;
         }
         if self.variadic {
-            f.write_str(if self.params.is_empty() {
-                "..."
-            } else {
-                ", ..."
-            })?;
+            f.write_str(if self.params.is_empty() { "..." } else { ", ..." })?;
         }
         f.write_str(")")
     }
@@ -344,18 +338,12 @@ mod tests {
     fn int_ranges() {
         assert_eq!(Int::new(1, true).range(), (-128, 127));
         assert_eq!(Int::new(8, false).range(), (0, u64::MAX as i128));
-        assert_eq!(
-            Int::new(8, true).range(),
-            (i64::MIN as i128, i64::MAX as i128)
-        );
+        assert_eq!(Int::new(8, true).range(), (i64::MIN as i128, i64::MAX as i128));
     }
 
     #[test]
     fn sizes() {
-        assert_eq!(
-            Type::pointer_to(Type::Void, false).size(),
-            Some(POINTER_SIZE)
-        );
+        assert_eq!(Type::pointer_to(Type::Void, false).size(), Some(POINTER_SIZE));
         assert_eq!(Type::array_of(Type::F64, Some(3)).size(), Some(24));
         assert_eq!(Type::array_of(Type::F64, None).size(), None);
         assert_eq!(Type::Go(GoType::Slice).size(), Some(24));

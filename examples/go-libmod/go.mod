@@ -1,0 +1,3 @@
+module libmod
+
+go 1.21

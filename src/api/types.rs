@@ -1,0 +1,191 @@
+//! Types as JS values: the `CType` class, `cdef()` to declare C types, and
+//! reading a type from a JS argument (a type name or a `CType`).
+
+use super::{parse_error, string_arg};
+use crate::cdecl::{self, lexer, parser::Parser, Decl, Names, Scope};
+use crate::env::EnvState;
+use crate::error::{Code, Error, OrThrow, Result};
+use crate::js::{self, Value};
+use crate::types::{RecordKind, Type};
+use napi::bindgen_prelude::{FromNapiValue, JsValue, ToNapiValue, Unknown};
+use napi::{sys, Env};
+use napi_derive::napi;
+
+/// A C type: made by `cdef()`, and accepted wherever a type name is.
+#[napi]
+pub struct CType {
+    pub(crate) ty: Type,
+}
+
+#[napi]
+impl CType {
+    /// The type as C would spell it (`int32`, `struct point`, `const char *`).
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.ty.to_string()
+    }
+
+    /// `sizeof`, or null for types without a size (void, incomplete structs).
+    #[napi(getter)]
+    pub fn size(&self) -> Option<u32> {
+        self.ty.size().and_then(|s| u32::try_from(s).ok())
+    }
+
+    /// `alignof`, or null for types without one.
+    #[napi(getter)]
+    pub fn align(&self) -> Option<u32> {
+        self.ty.align().and_then(|s| u32::try_from(s).ok())
+    }
+
+    /// What sort of type: `void`, `bool`, `int`, `float`, `pointer`, `array`,
+    /// `struct`, `union`, `enum`, `function`, `GoString`, `GoSlice` or `unsupported`.
+    #[napi(getter)]
+    pub fn kind(&self) -> &'static str {
+        kind(&self.ty)
+    }
+
+    #[napi(js_name = "toString")]
+    pub fn to_js_string(&self) -> String {
+        self.ty.to_string()
+    }
+}
+
+pub fn kind(t: &Type) -> &'static str {
+    match t {
+        Type::Void => "void",
+        Type::Bool => "bool",
+        Type::Char(_) | Type::Int(_) => "int",
+        Type::F32 | Type::F64 => "float",
+        Type::Pointer(_) => "pointer",
+        Type::Array(_) => "array",
+        Type::Record(r) if r.kind == RecordKind::Union => "union",
+        Type::Record(_) => "struct",
+        Type::Enum(_) => "enum",
+        Type::Function(_) => "function",
+        Type::Go(crate::types::GoType::String) => "GoString",
+        Type::Go(crate::types::GoType::Slice) => "GoSlice",
+        Type::Unsupported(_) => "unsupported",
+    }
+}
+
+/// A JS `CType` for `ty`.
+pub unsafe fn ctype_value(env: sys::napi_env, ty: Type) -> Result<Value> {
+    unsafe { CType::to_napi_value(env, CType { ty }).map_err(Error::from) }
+}
+
+/// The type an argument names: a type name (`'int64'`, `'const char *'`,
+/// `'struct point'`) resolved in `scope` and the registry, or a `CType`.
+pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: Value, what: &str) -> Result<Type> {
+    unsafe {
+        match js::type_of(env, v) {
+            sys::ValueType::napi_string => {
+                let text = js::get_string(env, v)?;
+                let registry = state.registry();
+                let mut local = Scope::new();
+                cdecl::parse_type(
+                    &text,
+                    Names {
+                        local: &mut local,
+                        bases: &[scope, &registry],
+                    },
+                )
+                .map_err(|e| parse_error(what, &text, e))
+            }
+            sys::ValueType::napi_object => match <&CType as FromNapiValue>::from_napi_value(env, v) {
+                Ok(c) => Ok(c.ty.clone()),
+                Err(_) => Err(Error::new(
+                    Code::ArgType,
+                    format!("{what} must be a type name or a CType"),
+                )),
+            },
+            _ => Err(Error::new(
+                Code::ArgType,
+                format!(
+                    "{what} must be a type name or a CType, got {}",
+                    crate::marshal::describe(env, state, v)
+                ),
+            )),
+        }
+    }
+}
+
+/// Declares C types (typedefs, structs, unions, enums) for later prototypes
+/// and type names in this thread, and returns them by name:
+/// `cdef('struct point { int x; int y; };').point`.
+#[napi(ts_args_type = "declarations: string", ts_return_type = "Record<string, CType>")]
+pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let text = string_arg(raw, text.raw(), "cdef(): the declarations")?;
+            let state = EnvState::get(raw)?;
+            let toks = lexer::lex(&text, 0).map_err(|e| {
+                parse_error(
+                    "cdef()",
+                    &text,
+                    cdecl::ParseError {
+                        kind: cdecl::ErrorKind::Syntax,
+                        pos: e.pos,
+                        msg: e.msg,
+                    },
+                )
+            })?;
+            let mut local = Scope::new();
+            let mut decls = Vec::new();
+            let mut skipped = Vec::new();
+            {
+                let registry = state.registry();
+                Parser::new(
+                    &toks,
+                    Names {
+                        local: &mut local,
+                        bases: &[&registry],
+                    },
+                )
+                .header(&mut decls, &mut skipped)
+                .map_err(|e| parse_error("cdef()", &text, e))?;
+            }
+            if let Some(s) = skipped.first() {
+                let e = cdecl::ParseError {
+                    kind: cdecl::ErrorKind::Unsupported,
+                    pos: s.pos,
+                    msg: s.reason.clone(),
+                };
+                return Err(parse_error("cdef()", &text, e));
+            }
+            state.registry_mut().merge(&local);
+            let out = js::object(raw)?;
+            for d in decls {
+                let (name, ty) = match d {
+                    Decl::Typedef { name, ty, .. } => (name, ty),
+                    Decl::Record { record, .. } => match record.name.clone() {
+                        Some(n) => (n, Type::Record(record)),
+                        None => continue,
+                    },
+                    Decl::Enum { ty, .. } => match ty.name.clone() {
+                        Some(n) => (n, Type::Enum(ty)),
+                        None => continue,
+                    },
+                    Decl::Function(f) => {
+                        return Err(Error::new(
+                            Code::Parse,
+                            format!("cdef(): '{}' is a function; bind functions with lib.func()", f.name),
+                        ))
+                    }
+                    Decl::Variable { name, .. } => {
+                        return Err(Error::new(
+                            Code::Parse,
+                            format!("cdef(): '{name}' is a variable; use lib.symbol() for globals"),
+                        ))
+                    }
+                };
+                let key = js::string(raw, &name)?;
+                let v = ctype_value(raw, ty)?;
+                crate::error::check(sys::napi_set_property(raw, out, key, v), "setting a property")?;
+            }
+            Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}

@@ -1,0 +1,651 @@
+//! Any C value ⇄ JS: encode a JS value into C memory of a given type, and
+//! decode C memory into a JS value. Structs are objects, fixed arrays are
+//! TypedArrays (or strings for `char[N]`, arrays otherwise), Go strings are
+//! strings. Used for values passed by value, out-parameters and results.
+
+use super::Scratch;
+use crate::env::EnvState;
+use crate::error::{check, Code, Error, Result};
+use crate::js::{self, Value};
+use crate::types::{ArrayType, BitField, GoType, Int, Record, RecordKind, Type};
+use napi::sys::{self, napi_env, ValueType};
+use std::ffi::c_void;
+use std::ptr::null_mut;
+
+/// Where a value sits, for messages: `f(): argument 1 (p).x[2]`.
+#[derive(Clone, Copy)]
+pub enum Path<'a> {
+    Root(&'a dyn Fn() -> String),
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, u32),
+}
+
+impl Path<'_> {
+    pub fn render(&self) -> String {
+        match self {
+            Path::Root(f) => f(),
+            Path::Field(p, name) => format!("{}.{}", p.render(), name),
+            Path::Index(p, i) => format!("{}[{}]", p.render(), i),
+        }
+    }
+}
+
+pub struct Codec<'s> {
+    pub env: napi_env,
+    pub state: &'s EnvState,
+    pub bigint: bool,
+}
+
+/// Writes the low `bytes` bytes of `v`, little-endian.
+pub unsafe fn write_int(dst: *mut u8, bytes: u8, v: i128) {
+    let b = v.to_le_bytes();
+    unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), dst, usize::from(bytes)) };
+}
+
+pub unsafe fn read_int(src: *const u8, i: Int) -> i128 {
+    let mut b = [0u8; 16];
+    unsafe { std::ptr::copy_nonoverlapping(src, b.as_mut_ptr(), usize::from(i.bytes)) };
+    let raw = u128::from_le_bytes(b);
+    let bits = u32::from(i.bytes) * 8;
+    if i.signed && raw >> (bits - 1) & 1 == 1 {
+        (raw as i128) - (1i128 << bits)
+    } else {
+        raw as i128
+    }
+}
+
+impl Codec<'_> {
+    fn type_error(&self, path: &Path, expect: &str, v: Value) -> Error {
+        let got = unsafe { super::describe(self.env, self.state, v) };
+        Error::new(
+            Code::ArgType,
+            format!("{} must be {}, got {}", path.render(), expect, got),
+        )
+    }
+
+    /// An integer of type `i` from a number or bigint, range-checked.
+    pub unsafe fn int(&self, v: Value, i: Int, path: &Path) -> Result<i128> {
+        unsafe {
+            let env = self.env;
+            let n: i128 = match js::type_of(env, v) {
+                ValueType::napi_number => {
+                    let f = js::get_f64(env, v)?;
+                    if !f.is_finite() || f.fract() != 0.0 {
+                        return Err(Error::new(
+                            Code::ArgRange,
+                            format!(
+                                "{} ({}) must be an integer, got {}",
+                                path.render(),
+                                i.short_name(),
+                                super::describe(env, self.state, v)
+                            ),
+                        ));
+                    }
+                    if f.abs() >= 1.8446744073709552e19 {
+                        i128::MAX
+                    } else {
+                        f as i128
+                    }
+                }
+                ValueType::napi_bigint => bigint_value(env, v)?.unwrap_or(i128::MAX),
+                _ => return Err(self.type_error(path, &format!("a number or bigint ({})", i.short_name()), v)),
+            };
+            let (lo, hi) = i.range();
+            if n < lo || n > hi {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!(
+                        "{} ({}) must be in range {lo}..{hi}, got {}",
+                        path.render(),
+                        i.short_name(),
+                        super::describe(env, self.state, v)
+                    ),
+                ));
+            }
+            Ok(n)
+        }
+    }
+
+    /// Encodes `v` as a C value of type `ty` at `dst`.
+    pub unsafe fn encode(&self, scratch: &mut Scratch, v: Value, ty: &Type, dst: *mut u8, path: &Path) -> Result<()> {
+        unsafe {
+            let env = self.env;
+            let t = js::type_of(env, v);
+            match ty {
+                Type::Bool => {
+                    if t != ValueType::napi_boolean {
+                        return Err(self.type_error(path, "a boolean", v));
+                    }
+                    *dst = u8::from(js::get_bool(env, v)?);
+                }
+                Type::Char(i) | Type::Int(i) => write_int(dst, i.bytes, self.int(v, *i, path)?),
+                Type::Enum(e) => {
+                    let n = if t == ValueType::napi_string {
+                        let name = js::get_string(env, v)?;
+                        match e.values.iter().find(|(n, _)| **n == *name) {
+                            Some((_, val)) => i128::from(*val),
+                            None => {
+                                return Err(Error::new(
+                                    Code::ArgValue,
+                                    format!("{}: '{}' is not a value of {}", path.render(), name, ty),
+                                ));
+                            }
+                        }
+                    } else {
+                        self.int(v, e.repr, path)?
+                    };
+                    write_int(dst, e.repr.bytes, n);
+                }
+                Type::F32 | Type::F64 => {
+                    if t != ValueType::napi_number {
+                        return Err(self.type_error(path, "a number", v));
+                    }
+                    let f = js::get_f64(env, v)?;
+                    if matches!(ty, Type::F32) {
+                        std::ptr::write_unaligned(dst as *mut f32, f as f32);
+                    } else {
+                        std::ptr::write_unaligned(dst as *mut f64, f);
+                    }
+                }
+                Type::Pointer(p) => {
+                    let addr = self.pointer(scratch, v, &p.to, path)?;
+                    std::ptr::write_unaligned(dst as *mut usize, addr);
+                }
+                Type::Array(a) => self.array(scratch, v, a, dst, path)?,
+                Type::Record(r) => self.record(scratch, v, r, dst, path)?,
+                Type::Go(GoType::String) => {
+                    let (p, n) = match t {
+                        ValueType::napi_null => (0usize, 0usize),
+                        ValueType::napi_string => {
+                            let bytes = scratch.c_string(env, v)?;
+                            (bytes.as_ptr() as usize, bytes.len())
+                        }
+                        _ => return Err(self.type_error(path, "a string (GoString)", v)),
+                    };
+                    std::ptr::write_unaligned(dst as *mut usize, p);
+                    std::ptr::write_unaligned(dst.add(8) as *mut usize, n);
+                }
+                Type::Go(GoType::Slice) => self.go_slice(scratch, v, dst, path)?,
+                Type::Void | Type::Function(_) | Type::Unsupported(_) => {
+                    return Err(Error::new(
+                        Code::Unsupported,
+                        format!("{}: a {} value cannot be passed", path.render(), ty),
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// The address for a pointer of type `to *`: null, a Pointer, a buffer,
+    /// or (for `char *`) a string copied for the call.
+    pub unsafe fn pointer(&self, scratch: &mut Scratch, v: Value, to: &Type, path: &Path) -> Result<usize> {
+        unsafe {
+            let env = self.env;
+            match js::type_of(env, v) {
+                ValueType::napi_null => Ok(0),
+                ValueType::napi_string if matches!(to, Type::Char(_)) => {
+                    let bytes = scratch.c_string(env, v)?;
+                    if bytes.contains(&0) {
+                        return Err(Error::new(
+                            Code::ArgValue,
+                            format!(
+                                "{} must not contain a NUL character (C strings end at the first one)",
+                                path.render()
+                            ),
+                        ));
+                    }
+                    Ok(bytes.as_ptr() as usize)
+                }
+                ValueType::napi_object => {
+                    if let Some(addr) = self.state.read_pointer(env, v)? {
+                        return Ok(addr);
+                    }
+                    match super::buffer_data(env, v) {
+                        Ok(Some((data, _))) => Ok(data as usize),
+                        Ok(None) => Err(self.type_error(path, "a Pointer, Buffer, TypedArray, ArrayBuffer or null", v)),
+                        Err(why) => Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
+                    }
+                }
+                _ => Err(self.type_error(
+                    path,
+                    if matches!(to, Type::Char(_)) {
+                        "a string, Pointer, Buffer, TypedArray or null"
+                    } else {
+                        "a Pointer, Buffer, TypedArray, ArrayBuffer or null"
+                    },
+                    v,
+                )),
+            }
+        }
+    }
+
+    unsafe fn array(&self, scratch: &mut Scratch, v: Value, a: &ArrayType, dst: *mut u8, path: &Path) -> Result<()> {
+        unsafe {
+            let env = self.env;
+            let n = a.len.unwrap_or(0);
+            let esize = a.elem.size().unwrap_or(0);
+            std::ptr::write_bytes(dst, 0, n * esize);
+            let t = js::type_of(env, v);
+            if t == ValueType::napi_string && matches!(a.elem, Type::Char(_)) {
+                let bytes = scratch.c_string(env, v)?.to_vec();
+                if bytes.len() > n {
+                    return Err(Error::new(
+                        Code::ArgRange,
+                        format!(
+                            "{}: the string is {} bytes in UTF-8, more than the {} of {}",
+                            path.render(),
+                            bytes.len(),
+                            n,
+                            Type::Array(std::sync::Arc::new(a.clone()))
+                        ),
+                    ));
+                }
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
+                return Ok(());
+            }
+            if t == ValueType::napi_object {
+                if let Some(kind) = typed_array_kind(env, v) {
+                    if typed_array_matches(kind, &a.elem) {
+                        if let Ok(Some((data, len))) = super::buffer_data(env, v) {
+                            if len > n * esize {
+                                return Err(Error::new(
+                                    Code::ArgRange,
+                                    format!("{}: {} elements do not fit in {}", path.render(), len / esize.max(1), n),
+                                ));
+                            }
+                            std::ptr::copy_nonoverlapping(data, dst, len);
+                            return Ok(());
+                        }
+                    }
+                }
+                if js::is_array(env, v) || typed_array_kind(env, v).is_some() {
+                    let len = js::get(env, v, c"length").and_then(|l| js::get_f64(env, l))? as usize;
+                    if len > n {
+                        return Err(Error::new(
+                            Code::ArgRange,
+                            format!("{}: {} elements do not fit in {}", path.render(), len, n),
+                        ));
+                    }
+                    for i in 0..len {
+                        let e = js::get_element(env, v, i as u32)?;
+                        let p = Path::Index(path, i as u32);
+                        self.encode(scratch, e, &a.elem, dst.add(i * esize), &p)?;
+                    }
+                    return Ok(());
+                }
+            }
+            Err(self.type_error(path, "an array or TypedArray", v))
+        }
+    }
+
+    unsafe fn record(&self, scratch: &mut Scratch, v: Value, r: &Record, dst: *mut u8, path: &Path) -> Result<()> {
+        unsafe {
+            let env = self.env;
+            let body = match r.body() {
+                Some(b) => b,
+                None => {
+                    return Err(Error::new(
+                        Code::Unsupported,
+                        format!(
+                            "{}: {} is incomplete",
+                            path.render(),
+                            Type::Record(std::sync::Arc::new(Record::new(r.kind, r.name.clone())))
+                        ),
+                    ))
+                }
+            };
+            if js::type_of(env, v) != ValueType::napi_object || js::is_array(env, v) {
+                return Err(self.type_error(
+                    path,
+                    &format!(
+                        "an object ({} {})",
+                        r.keyword(),
+                        r.name.as_deref().unwrap_or("(anonymous)")
+                    ),
+                    v,
+                ));
+            }
+            std::ptr::write_bytes(dst, 0, body.size);
+            for (name, f) in body.flat_fields() {
+                let key = js::string(env, &name)?;
+                let mut fv = null_mut();
+                check(sys::napi_get_property(env, v, key, &mut fv), "reading a field")?;
+                if js::type_of(env, fv) == ValueType::napi_undefined {
+                    // Missing fields are zero, as in a C initializer.
+                    continue;
+                }
+                let p = Path::Field(path, &name);
+                match f.bits {
+                    Some(bits) => {
+                        let int = match &f.ty {
+                            Type::Bool => Int::new(1, false),
+                            Type::Char(i) | Type::Int(i) => *i,
+                            Type::Enum(e) => e.repr,
+                            _ => Int::new(4, true),
+                        };
+                        let val = if matches!(f.ty, Type::Bool) {
+                            i128::from(js::get_bool(env, fv).map_err(|_| self.type_error(&p, "a boolean", fv))?)
+                        } else {
+                            self.int(fv, int, &p)?
+                        };
+                        let (lo, hi) = bit_range(bits, int.signed);
+                        if val < lo || val > hi {
+                            return Err(Error::new(
+                                Code::ArgRange,
+                                format!("{} must fit in {} bits ({lo}..{hi})", p.render(), bits.width),
+                            ));
+                        }
+                        write_bits(dst.add(f.offset), bits, val);
+                    }
+                    None => self.encode(scratch, fv, &f.ty, dst.add(f.offset), &p)?,
+                }
+                if r.kind == RecordKind::Union {
+                    // A union holds one member: the first one given.
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    unsafe fn go_slice(&self, scratch: &mut Scratch, v: Value, dst: *mut u8, path: &Path) -> Result<()> {
+        unsafe {
+            let env = self.env;
+            let (data, len) = match js::type_of(env, v) {
+                ValueType::napi_null => (0usize, 0usize),
+                ValueType::napi_object if js::is_array(env, v) => {
+                    // An array of integers is a []int (GoInt is 64-bit); Go's writes come back.
+                    let n = js::array_len(env, v)? as usize;
+                    let mem = scratch.alloc(n * 8, 8);
+                    let int = Int::new(8, true);
+                    for i in 0..n {
+                        let e = js::get_element(env, v, i as u32)?;
+                        let p = Path::Index(path, i as u32);
+                        write_int(mem.add(i * 8), 8, self.int(e, int, &p)?);
+                    }
+                    scratch.write_back(v, mem, Type::Int(int), n);
+                    (mem as usize, n)
+                }
+                ValueType::napi_object => match super::buffer_data(env, v) {
+                    Ok(Some((data, bytes))) => {
+                        let elem = typed_array_kind(env, v).map(typed_array_elem_size).unwrap_or(1);
+                        (data as usize, bytes / elem)
+                    }
+                    Ok(None) => {
+                        return Err(self.type_error(
+                            path,
+                            "a TypedArray, Buffer, array of integers or null (GoSlice)",
+                            v,
+                        ))
+                    }
+                    Err(why) => return Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
+                },
+                _ => return Err(self.type_error(path, "a TypedArray, Buffer, array of integers or null (GoSlice)", v)),
+            };
+            std::ptr::write_unaligned(dst as *mut usize, data);
+            std::ptr::write_unaligned(dst.add(8) as *mut usize, len);
+            std::ptr::write_unaligned(dst.add(16) as *mut usize, len);
+            Ok(())
+        }
+    }
+
+    /// Decodes a C value of type `ty` at `src`. `strings`: read `char *` as
+    /// strings (not inside unions, where the member may not be a pointer).
+    pub unsafe fn decode(&self, ty: &Type, src: *const u8, strings: bool) -> Result<Value> {
+        unsafe {
+            let env = self.env;
+            match ty {
+                Type::Bool => js::boolean(env, *src != 0),
+                Type::Char(i) | Type::Int(i) => self.int_value(read_int(src, *i), *i),
+                Type::Enum(e) => self.int_value(read_int(src, e.repr), e.repr),
+                Type::F32 => js::number(env, f64::from(std::ptr::read_unaligned(src as *const f32))),
+                Type::F64 => js::number(env, std::ptr::read_unaligned(src as *const f64)),
+                Type::Pointer(p) => {
+                    let addr = std::ptr::read_unaligned(src as *const usize);
+                    if strings && matches!(p.to, Type::Char(_)) {
+                        return super::c_string_result(env, addr as *const std::ffi::c_char);
+                    }
+                    self.state.make_pointer(env, addr)
+                }
+                Type::Array(a) => self.decode_array(a, src, strings),
+                Type::Record(r) => {
+                    let body = r
+                        .body()
+                        .ok_or_else(|| Error::new(Code::Unsupported, format!("{ty} is incomplete")))?;
+                    let obj = js::object(env)?;
+                    let strings = strings && r.kind == RecordKind::Struct;
+                    for (name, f) in body.flat_fields() {
+                        let v = match (f.bits, &f.ty) {
+                            (Some(bits), Type::Bool) => {
+                                js::boolean(env, read_bits(src.add(f.offset), bits, false) != 0)?
+                            }
+                            (Some(bits), Type::Char(i) | Type::Int(i)) => {
+                                self.int_value(read_bits(src.add(f.offset), bits, i.signed), *i)?
+                            }
+                            (Some(bits), Type::Enum(e)) => {
+                                self.int_value(read_bits(src.add(f.offset), bits, e.repr.signed), e.repr)?
+                            }
+                            _ => self.decode(&f.ty, src.add(f.offset), strings)?,
+                        };
+                        let key = js::string(env, &name)?;
+                        check(sys::napi_set_property(env, obj, key, v), "setting a field")?;
+                    }
+                    Ok(obj)
+                }
+                Type::Go(GoType::String) => {
+                    let p = std::ptr::read_unaligned(src as *const *const u8);
+                    let n = std::ptr::read_unaligned(src.add(8) as *const isize);
+                    if p.is_null() || n <= 0 {
+                        return js::string(env, "");
+                    }
+                    let mut v = null_mut();
+                    check(
+                        sys::napi_create_string_utf8(env, p as *const std::ffi::c_char, n, &mut v),
+                        "making a string",
+                    )?;
+                    Ok(v)
+                }
+                Type::Go(GoType::Slice) => {
+                    let obj = js::object(env)?;
+                    js::set(
+                        env,
+                        obj,
+                        c"data",
+                        self.state
+                            .make_pointer(env, std::ptr::read_unaligned(src as *const usize))?,
+                    )?;
+                    let int = Int::new(8, true);
+                    js::set(env, obj, c"len", self.int_value(read_int(src.add(8), int), int)?)?;
+                    js::set(env, obj, c"cap", self.int_value(read_int(src.add(16), int), int)?)?;
+                    Ok(obj)
+                }
+                Type::Void => js::undefined(env),
+                Type::Function(_) | Type::Unsupported(_) => {
+                    Err(Error::new(Code::Unsupported, format!("a {ty} value cannot be read")))
+                }
+            }
+        }
+    }
+
+    /// A number, or a bigint for 64-bit values beyond 2^53 (always, in bigint mode).
+    pub unsafe fn int_value(&self, v: i128, i: Int) -> Result<Value> {
+        unsafe {
+            let env = self.env;
+            let safe = v.unsigned_abs() < (1u128 << 53);
+            if i.bytes < 8 || (safe && !self.bigint) {
+                return js::number(env, v as f64);
+            }
+            let mut out = null_mut();
+            if i.signed {
+                check(
+                    sys::napi_create_bigint_int64(env, v as i64, &mut out),
+                    "making a bigint",
+                )?;
+            } else {
+                check(
+                    sys::napi_create_bigint_uint64(env, v as u64, &mut out),
+                    "making a bigint",
+                )?;
+            }
+            Ok(out)
+        }
+    }
+
+    unsafe fn decode_array(&self, a: &ArrayType, src: *const u8, strings: bool) -> Result<Value> {
+        unsafe {
+            let env = self.env;
+            let n = a.len.unwrap_or(0);
+            if let Type::Char(_) = a.elem {
+                let bytes = std::slice::from_raw_parts(src, n);
+                let end = bytes.iter().position(|&b| b == 0).unwrap_or(n);
+                let mut v = null_mut();
+                check(
+                    sys::napi_create_string_utf8(env, src as *const std::ffi::c_char, end as isize, &mut v),
+                    "making a string",
+                )?;
+                return Ok(v);
+            }
+            if let Some(kind) = typed_array_for(&a.elem) {
+                let size = n * a.elem.size().unwrap_or(1);
+                let mut data: *mut c_void = null_mut();
+                let mut ab = null_mut();
+                check(
+                    sys::napi_create_arraybuffer(env, size, &mut data, &mut ab),
+                    "making an ArrayBuffer",
+                )?;
+                if size > 0 {
+                    std::ptr::copy_nonoverlapping(src, data as *mut u8, size);
+                }
+                let mut ta = null_mut();
+                check(
+                    sys::napi_create_typedarray(env, kind, n, ab, 0, &mut ta),
+                    "making a TypedArray",
+                )?;
+                return Ok(ta);
+            }
+            let arr = js::array(env, n)?;
+            let esize = a.elem.size().unwrap_or(0);
+            for i in 0..n {
+                let v = self.decode(&a.elem, src.add(i * esize), strings)?;
+                js::set_element(env, arr, i as u32, v)?;
+            }
+            Ok(arr)
+        }
+    }
+}
+
+/// A bigint's value, or `None` if it does not fit in 128 bits.
+unsafe fn bigint_value(env: napi_env, v: Value) -> Result<Option<i128>> {
+    unsafe {
+        let mut sign = 0;
+        let mut count = 0usize;
+        check(
+            sys::napi_get_value_bigint_words(env, v, null_mut(), &mut count, null_mut()),
+            "reading a bigint",
+        )?;
+        if count > 2 {
+            return Ok(None);
+        }
+        let mut words = [0u64; 2];
+        let mut c = 2usize;
+        check(
+            sys::napi_get_value_bigint_words(env, v, &mut sign, &mut c, words.as_mut_ptr()),
+            "reading a bigint",
+        )?;
+        let mag = u128::from(words[0]) | (u128::from(words[1]) << 64);
+        if mag > i128::MAX as u128 {
+            return Ok(None);
+        }
+        Ok(Some(if sign != 0 { -(mag as i128) } else { mag as i128 }))
+    }
+}
+
+fn bit_range(bits: BitField, signed: bool) -> (i128, i128) {
+    if signed {
+        (-(1i128 << (bits.width - 1)), (1i128 << (bits.width - 1)) - 1)
+    } else {
+        (0, (1i128 << bits.width) - 1)
+    }
+}
+
+fn bit_span(bits: BitField) -> usize {
+    (bits.shift + bits.width).div_ceil(8) as usize
+}
+
+unsafe fn read_bits(src: *const u8, bits: BitField, signed: bool) -> i128 {
+    let mut b = [0u8; 16];
+    unsafe { std::ptr::copy_nonoverlapping(src, b.as_mut_ptr(), bit_span(bits)) };
+    let raw = u128::from_le_bytes(b) >> bits.shift;
+    let mask = (1u128 << bits.width) - 1;
+    let v = raw & mask;
+    if signed && bits.width > 0 && v >> (bits.width - 1) & 1 == 1 {
+        v as i128 - (1i128 << bits.width)
+    } else {
+        v as i128
+    }
+}
+
+unsafe fn write_bits(dst: *mut u8, bits: BitField, v: i128) {
+    let n = bit_span(bits);
+    let mut b = [0u8; 16];
+    unsafe { std::ptr::copy_nonoverlapping(dst, b.as_mut_ptr(), n) };
+    let mut raw = u128::from_le_bytes(b);
+    let mask = ((1u128 << bits.width) - 1) << bits.shift;
+    raw = (raw & !mask) | (((v as u128) << bits.shift) & mask);
+    unsafe { std::ptr::copy_nonoverlapping(raw.to_le_bytes().as_ptr(), dst, n) };
+}
+
+unsafe fn typed_array_kind(env: napi_env, v: Value) -> Option<sys::napi_typedarray_type> {
+    unsafe {
+        let mut yes = false;
+        sys::napi_is_typedarray(env, v, &mut yes);
+        if !yes {
+            return None;
+        }
+        let mut kind = 0;
+        let mut len = 0;
+        sys::napi_get_typedarray_info(env, v, &mut kind, &mut len, null_mut(), null_mut(), null_mut());
+        Some(kind)
+    }
+}
+
+fn typed_array_elem_size(kind: sys::napi_typedarray_type) -> usize {
+    use sys::TypedarrayType as T;
+    match kind {
+        T::int16_array | T::uint16_array => 2,
+        T::int32_array | T::uint32_array | T::float32_array => 4,
+        T::float64_array | T::bigint64_array | T::biguint64_array => 8,
+        _ => 1,
+    }
+}
+
+/// The TypedArray that holds elements of `t` exactly.
+fn typed_array_for(t: &Type) -> Option<sys::napi_typedarray_type> {
+    use sys::TypedarrayType as T;
+    let i = match t {
+        Type::Int(i) => *i,
+        Type::Enum(e) => e.repr,
+        Type::F32 => return Some(T::float32_array),
+        Type::F64 => return Some(T::float64_array),
+        _ => return None,
+    };
+    Some(match (i.bytes, i.signed) {
+        (1, true) => T::int8_array,
+        (1, false) => T::uint8_array,
+        (2, true) => T::int16_array,
+        (2, false) => T::uint16_array,
+        (4, true) => T::int32_array,
+        (4, false) => T::uint32_array,
+        (_, true) => T::bigint64_array,
+        (_, false) => T::biguint64_array,
+    })
+}
+
+fn typed_array_matches(kind: sys::napi_typedarray_type, elem: &Type) -> bool {
+    use sys::TypedarrayType as T;
+    match typed_array_for(elem) {
+        Some(k) => k == kind || (kind == T::uint8_clamped_array && k == T::uint8_array),
+        None => false,
+    }
+}

@@ -1,0 +1,290 @@
+//! JS ⇄ C for the values the generated wrappers cannot handle themselves:
+//! strings, buffers, out-parameters, structs and Go values going in, and
+//! strings, structs and Go values coming out. Scalars never come here; the
+//! wrapper writes them straight into the buffer.
+
+pub mod codec;
+
+use crate::bind::Bound;
+use crate::call::ArgKind;
+use crate::env::EnvState;
+use crate::error::{check, Code, Error, Result};
+use crate::js::{self, Value};
+use crate::types::Type;
+use codec::{Codec, Path};
+use napi::sys::{self, napi_env, ValueType};
+use std::ffi::c_char;
+use std::ptr::null_mut;
+
+const ARENA: usize = 2048;
+
+/// Memory that must outlive the C call (the bytes of string arguments,
+/// out-parameter storage), and the JS values to update after it. Short
+/// strings go in an inline arena, so a call with a few short strings makes
+/// no heap allocation.
+pub struct Scratch {
+    arena: [u8; ARENA],
+    used: usize,
+    heap: Vec<Vec<u128>>,
+    writebacks: Vec<WriteBack>,
+}
+
+/// After the call, decode `count` values of `ty` at `mem` back into `target`
+/// (the elements of an array, or the fields of an object when `count` is 0).
+struct WriteBack {
+    target: Value,
+    mem: *mut u8,
+    ty: Type,
+    count: usize,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            arena: [0; ARENA],
+            used: 0,
+            heap: Vec::new(),
+            writebacks: Vec::new(),
+        }
+    }
+
+    /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
+    pub fn alloc(&mut self, size: usize, _align: usize) -> *mut u8 {
+        let mut v = vec![0u128; size.div_ceil(16).max(1)];
+        let p = v.as_mut_ptr() as *mut u8;
+        self.heap.push(v);
+        p
+    }
+
+    fn write_back(&mut self, target: Value, mem: *mut u8, ty: Type, count: usize) {
+        self.writebacks.push(WriteBack { target, mem, ty, count });
+    }
+
+    /// Copies the JS string `v` as a NUL-terminated UTF-8 C string and returns
+    /// its bytes (without the NUL). The bytes stay put until `self` is dropped.
+    pub(crate) unsafe fn c_string(&mut self, env: napi_env, v: Value) -> Result<&[u8]> {
+        unsafe {
+            let room = ARENA - self.used;
+            if room > 8 {
+                let at = self.arena.as_mut_ptr().add(self.used) as *mut c_char;
+                let mut n = 0;
+                check(
+                    sys::napi_get_value_string_utf8(env, v, at, room, &mut n),
+                    "reading a string",
+                )?;
+                // A code point is at most 4 bytes, so this much room left
+                // means nothing was cut off.
+                if n + 5 < room {
+                    let start = self.used;
+                    self.used += n + 1;
+                    return Ok(&self.arena[start..start + n]);
+                }
+            }
+            let mut len = 0;
+            check(
+                sys::napi_get_value_string_utf8(env, v, null_mut(), 0, &mut len),
+                "reading a string",
+            )?;
+            let mem = self.alloc(len + 1, 1);
+            let mut n = 0;
+            check(
+                sys::napi_get_value_string_utf8(env, v, mem as *mut c_char, len + 1, &mut n),
+                "reading a string",
+            )?;
+            Ok(std::slice::from_raw_parts(mem, n))
+        }
+    }
+
+    /// Updates the JS arrays and objects that were passed as out-parameters.
+    pub unsafe fn finish(&mut self, codec: &Codec) -> Result<()> {
+        unsafe {
+            let env = codec.env;
+            for wb in std::mem::take(&mut self.writebacks) {
+                let size = wb.ty.size().unwrap_or(0);
+                if wb.count == 0 {
+                    let fresh = codec.decode(&wb.ty, wb.mem, true)?;
+                    assign(env, wb.target, fresh)?;
+                } else {
+                    for i in 0..wb.count {
+                        let v = codec.decode(&wb.ty, wb.mem.add(i * size), true)?;
+                        js::set_element(env, wb.target, i as u32, v)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `Object.assign(target, source)` for the own enumerable string keys of a
+/// freshly decoded object.
+unsafe fn assign(env: napi_env, target: Value, source: Value) -> Result<()> {
+    unsafe {
+        let mut keys = null_mut();
+        check(sys::napi_get_property_names(env, source, &mut keys), "listing fields")?;
+        let n = js::array_len(env, keys)?;
+        for i in 0..n {
+            let k = js::get_element(env, keys, i)?;
+            let mut v = null_mut();
+            check(sys::napi_get_property(env, source, k, &mut v), "reading a field")?;
+            check(sys::napi_set_property(env, target, k, v), "writing a field")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a Buffer, TypedArray, DataView or ArrayBuffer keeps its bytes.
+/// `Ok(None)` if `v` is none of these.
+pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option<(*mut u8, usize)>, &'static str> {
+    unsafe {
+        let mut yes = false;
+        let mut data: *mut std::ffi::c_void = null_mut();
+        let mut len = 0usize;
+        let mut ab = null_mut();
+        let mut offset = 0usize;
+        sys::napi_is_typedarray(env, v, &mut yes);
+        if yes {
+            let mut kind = 0;
+            sys::napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut offset);
+            let elem = match kind {
+                sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,
+                sys::TypedarrayType::int32_array
+                | sys::TypedarrayType::uint32_array
+                | sys::TypedarrayType::float32_array => 4,
+                sys::TypedarrayType::float64_array
+                | sys::TypedarrayType::bigint64_array
+                | sys::TypedarrayType::biguint64_array => 8,
+                _ => 1,
+            };
+            len *= elem;
+        } else {
+            sys::napi_is_dataview(env, v, &mut yes);
+            if yes {
+                sys::napi_get_dataview_info(env, v, &mut len, &mut data, &mut ab, &mut offset);
+            } else {
+                sys::napi_is_arraybuffer(env, v, &mut yes);
+                if !yes {
+                    return Ok(None);
+                }
+                ab = v;
+                sys::napi_get_arraybuffer_info(env, v, &mut data, &mut len);
+            }
+        }
+        let mut plain = false;
+        sys::napi_is_arraybuffer(env, ab, &mut plain);
+        if !plain {
+            return Err("is backed by a SharedArrayBuffer, which cannot be passed");
+        }
+        let mut detached = false;
+        sys::napi_is_detached_arraybuffer(env, ab, &mut detached);
+        if detached {
+            return Err("is backed by a detached ArrayBuffer");
+        }
+        Ok(Some((data as *mut u8, len)))
+    }
+}
+
+/// Converts argument `k`, which the wrapper passed natively, into its slot.
+pub unsafe fn arg(
+    codec: &Codec,
+    bound: &Bound,
+    k: usize,
+    v: Value,
+    slot: *mut u8,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    unsafe {
+        let env = codec.env;
+        let a = &bound.plan.args[k];
+        let label = || bound.arg_label(k);
+        let path = Path::Root(&label);
+        let t = js::type_of(env, v);
+        match &a.kind {
+            // The wrapper already wrote these; undefined means "done".
+            ArgKind::CString | ArgKind::Pointer(_) if t == ValueType::napi_undefined => Ok(()),
+            ArgKind::CString => {
+                let addr = codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), &path)?;
+                std::ptr::write_unaligned(slot as *mut usize, addr);
+                Ok(())
+            }
+            ArgKind::Pointer(to) => {
+                let addr = if t == ValueType::napi_object && js::is_array(env, v) {
+                    out_array(codec, v, to, scratch, &path)?
+                } else if t == ValueType::napi_object
+                    && matches!(to, Type::Record(_))
+                    && buffer_data(env, v) == Ok(None)
+                    && codec.state.read_pointer(env, v)?.is_none()
+                {
+                    // A plain object for `struct T *`: in and out.
+                    let size = to.size().unwrap_or(0);
+                    let mem = scratch.alloc(size, to.align().unwrap_or(8));
+                    codec.encode(scratch, v, to, mem, &path)?;
+                    scratch.write_back(v, mem, to.clone(), 0);
+                    mem as usize
+                } else {
+                    codec.pointer(scratch, v, to, &path)?
+                };
+                std::ptr::write_unaligned(slot as *mut usize, addr);
+                Ok(())
+            }
+            ArgKind::Value(ty) => codec.encode(scratch, v, ty, slot, &path),
+            _ => Err(Error::new(
+                Code::Internal,
+                format!("{} is not passed natively", label()),
+            )),
+        }
+    }
+}
+
+/// A JS array passed for `T *`: C gets an array of T holding the elements,
+/// and after the call the array holds what C left there (`[null]` for an
+/// out-parameter `sqlite3 **`, `[0]` for an `int *`).
+unsafe fn out_array(codec: &Codec, arr: Value, to: &Type, scratch: &mut Scratch, path: &Path) -> Result<usize> {
+    unsafe {
+        let env = codec.env;
+        let size = match (to, to.size()) {
+            (_, Some(s)) if s > 0 => s,
+            _ => {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{}: an array cannot stand for a pointer to {to} (its elements need a size); pass a Buffer or Pointer", path.render()),
+                ))
+            }
+        };
+        let n = js::array_len(env, arr)? as usize;
+        let mem = scratch.alloc(n.max(1) * size, to.align().unwrap_or(8));
+        for i in 0..n {
+            let e = js::get_element(env, arr, i as u32)?;
+            if js::type_of(env, e) == ValueType::napi_undefined {
+                continue;
+            }
+            let p = Path::Index(path, i as u32);
+            codec.encode(scratch, e, to, mem.add(i * size), &p)?;
+        }
+        scratch.write_back(arr, mem, to.clone(), n);
+        Ok(mem as usize)
+    }
+}
+
+/// How the prelude describes a value in messages ("a string (\"abc\")").
+pub unsafe fn describe(env: napi_env, state: &EnvState, v: Value) -> String {
+    unsafe {
+        let r = state
+            .helper(env, c"describe")
+            .and_then(|f| js::call(env, f, &[v]))
+            .and_then(|s| js::get_string(env, s));
+        r.unwrap_or_else(|_| "a value".to_string())
+    }
+}
+
+/// A C string result as a JS string, or null for NULL.
+pub unsafe fn c_string_result(env: napi_env, p: *const c_char) -> Result<Value> {
+    unsafe {
+        if p.is_null() {
+            return js::null(env);
+        }
+        let mut v = null_mut();
+        check(sys::napi_create_string_utf8(env, p, -1, &mut v), "making a string")?;
+        Ok(v)
+    }
+}
