@@ -170,7 +170,7 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
             _ => {}
         }
         // Back to the shared buffer, where the wrapper reads it.
-        let size = plan.ret_ty.size().unwrap_or(8).max(8);
+        let size = crate::call::ffi::slot_size(&plan.ret_ty);
         std::ptr::copy_nonoverlapping(frame.add(plan.ret_offset), state.buf.add(plan.ret_offset), size);
         Ok(null_mut())
     }

@@ -12,8 +12,10 @@ pub mod call;
 pub mod cdecl;
 pub mod error;
 pub mod go;
+pub mod header;
 pub mod library;
 pub mod types;
+pub mod typings;
 
 mod api;
 mod bind;

@@ -23,10 +23,9 @@ function atomically(out, build) {
   fs.renameSync(tmp, out);
 }
 
-/** Compiles __test__/fixtures/<name>.c into a shared library; returns its path. */
-function cLibrary(name, extraArgs = []) {
+/** Compiles __test__/fixtures/<name>.c (or `src`) into a shared library; returns its path. */
+function cLibrary(name, extraArgs = [], src = path.join(root, 'fixtures', `${name}.c`)) {
   fs.mkdirSync(buildDir, { recursive: true });
-  const src = path.join(root, 'fixtures', `${name}.c`);
   const out = path.join(buildDir, `lib${name}${ext}`);
   if (!fresh(out, [src])) {
     const cc = process.env.CC || 'cc';

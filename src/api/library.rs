@@ -5,10 +5,11 @@ use crate::bind::{self, Options};
 use crate::cdecl::{self, Names, Scope};
 use crate::env::EnvState;
 use crate::error::{Code, Error, OrThrow, Result};
+use crate::header::{ConstValue, Header};
 use crate::js::{self, Value};
 use crate::library::LibCore;
 use crate::types::{Param, Signature, Type};
-use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 use std::rc::Rc;
@@ -20,6 +21,7 @@ pub struct Library {
     bigint: bool,
     /// Types declared by the library's header (empty without one).
     scope: Rc<Scope>,
+    header: Option<Rc<Header>>,
 }
 
 impl Library {
@@ -119,12 +121,13 @@ impl Library {
         self.core.is_closed()
     }
 
-    /// Binds a function, declared by a C prototype
-    /// (`lib.func('long long ModXY(long long x, long long y)')`) or by a name,
-    /// a result type and parameter types (`lib.func('ModXY', 'int64', ['int64', 'int64'])`).
+    /// Binds a function declared by a C prototype:
+    /// `lib.func('long long ModXY(long long x, long long y)')`. Its type
+    /// follows from the prototype. (Also `lib.func(name, result, params)`.)
     #[napi(
-        ts_args_type = "prototypeOrName: string, resultOrOptions?: TypeSpec | FuncOptions, params?: readonly TypeSpec[], options?: FuncOptions",
-        ts_return_type = "ForeignFunction"
+        ts_generic_types = "S extends string",
+        ts_args_type = "prototype: S, options?: FuncOptions",
+        ts_return_type = "ProtoFunction<S>"
     )]
     pub fn func<'env>(
         &self,
@@ -162,6 +165,41 @@ impl Library {
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
     }
 
+    /// Binds a function the header declares (called once per name, on first use).
+    #[napi(js_name = "__bind", skip_typescript)]
+    pub fn bind_declared<'env>(&self, env: &'env Env, name: String) -> napi::Result<Unknown<'env>> {
+        let r = unsafe {
+            (|| -> Result<Value> {
+                let raw = env.raw();
+                let state = EnvState::get(raw)?;
+                let header = self
+                    .header
+                    .as_ref()
+                    .ok_or_else(|| Error::new(Code::Internal, "no header"))?;
+                let decl = header
+                    .functions
+                    .iter()
+                    .find(|f| *f.name == *name)
+                    .ok_or_else(|| Error::new(Code::Internal, format!("{name} is not in the header")))?;
+                let symbol = decl.symbol.as_deref().unwrap_or(&decl.name);
+                let opts = Options {
+                    bigint: self.bigint,
+                    free: false,
+                };
+                match bind::bind(raw, &state, &self.core, &name, symbol, &decl.sig, opts) {
+                    Ok(f) => Ok(f),
+                    Err(e) => {
+                        // Binding never fails the load: the function throws why when called.
+                        let failing = state.helper(raw, c"failing")?;
+                        js::call(raw, failing, &[js::string(raw, &name)?, e.to_js(raw)])
+                    }
+                }
+            })()
+        }
+        .or_throw(env)?;
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+    }
+
     /// Unloads the library. Functions bound from it throw `ERR_CLOSED`
     /// afterwards. Calls still running finish first. Safe to call twice.
     /// A Go library stays mapped (Go cannot be unloaded), but it is closed
@@ -173,14 +211,21 @@ impl Library {
 }
 
 /// Loads a shared library: a path (`./libmod.so`), a name the system loader
-/// finds (`libz.so.1`), or null for the running process.
+/// finds (`libz.so.1`), or null for the running process. With `{ header }`,
+/// every function the header declares is bound (on first use), and its types
+/// and constants are in `lib.types` and `lib.constants`.
 #[napi(
+    ts_generic_types = "T extends object = {}",
     ts_args_type = "path: string | null, options?: LoadOptions",
-    ts_return_type = "Library"
+    ts_return_type = "Library & T"
 )]
-pub fn load<'env>(env: &'env Env, path: Unknown<'env>, options_v: Option<Unknown<'env>>) -> napi::Result<Library> {
-    unsafe {
-        (|| -> Result<Library> {
+pub fn load<'env>(
+    env: &'env Env,
+    path: Unknown<'env>,
+    options_v: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
             let raw = env.raw();
             let v = path.raw();
             let p = match js::type_of(raw, v) {
@@ -200,6 +245,12 @@ pub fn load<'env>(env: &'env Env, path: Unknown<'env>, options_v: Option<Unknown
                     "load(): options.free applies to one function; pass it to lib.func()",
                 ));
             }
+            let header_opt = match options_v.map(|v| v.raw()) {
+                Some(o) if js::type_of(raw, o) == sys::ValueType::napi_object => {
+                    super::header::source(raw, o, "load()")?
+                }
+                _ => None,
+            };
             let core = LibCore::open(p.as_deref())?;
             if p.is_some()
                 && crate::go::is_go(&core)
@@ -207,12 +258,44 @@ pub fn load<'env>(env: &'env Env, path: Unknown<'env>, options_v: Option<Unknown
             {
                 crate::go::prepare_host();
             }
-            Ok(Library {
+            let header = match header_opt {
+                Some((src, hopts)) => Some(Rc::new(super::header::read(src, &hopts)?)),
+                None => None,
+            };
+            let scope = header.as_ref().map(|h| Rc::new(h.scope.clone())).unwrap_or_default();
+            let lib = Library {
                 core: Rc::new(core),
                 bigint: opts.bigint,
-                scope: Rc::new(Scope::new()),
-            })
+                scope,
+                header: header.clone(),
+            };
+            let instance = Library::to_napi_value(raw, lib).map_err(Error::from)?;
+            super::header::decorate(raw, instance, header.as_deref())?;
+            Ok(instance)
         })()
-        .or_throw(env)
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A header constant as a JS value (a bigint beyond 2^53).
+pub(super) unsafe fn const_value(env: sys::napi_env, v: &ConstValue) -> Result<Value> {
+    unsafe {
+        match v {
+            ConstValue::Int(i) if i.unsigned_abs() < (1u128 << 53) => js::number(env, *i as f64),
+            ConstValue::Int(i) => {
+                let mag = i.unsigned_abs();
+                let words = [mag as u64, (mag >> 64) as u64];
+                let mut out = std::ptr::null_mut();
+                crate::error::check(
+                    sys::napi_create_bigint_words(env, i32::from(*i < 0), 2, words.as_ptr(), &mut out),
+                    "making a bigint",
+                )?;
+                Ok(out)
+            }
+            ConstValue::Float(f) => js::number(env, *f),
+            ConstValue::Str(s) => js::string(env, s),
+            ConstValue::Pointer(a) => EnvState::get(env)?.make_pointer(env, *a as usize),
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! crate. Arguments arrive as raw values and are checked here, so that a bad
 //! one gets cshared's own error class and `code`, not napi-rs's.
 
+mod header;
 mod library;
+mod memory;
 mod types;
 
 use crate::bind::Options;

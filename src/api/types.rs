@@ -7,7 +7,7 @@ use crate::env::EnvState;
 use crate::error::{Code, Error, OrThrow, Result};
 use crate::js::{self, Value};
 use crate::types::{RecordKind, Type};
-use napi::bindgen_prelude::{FromNapiValue, JsValue, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeTag, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 
@@ -68,6 +68,24 @@ pub fn kind(t: &Type) -> &'static str {
     }
 }
 
+/// The type a `CType` object holds; `None` for any other value. The
+/// type tag check makes a forged object (a plain object with CType's
+/// prototype) unusable.
+pub unsafe fn ctype_of(env: sys::napi_env, v: Value) -> Option<Type> {
+    unsafe {
+        let tag = <CType as TypeTag>::type_tag();
+        let mut tagged = false;
+        if sys::napi_check_object_type_tag(env, v, &tag, &mut tagged) != sys::Status::napi_ok || !tagged {
+            return None;
+        }
+        let mut raw: *mut std::ffi::c_void = std::ptr::null_mut();
+        if sys::napi_unwrap(env, v, &mut raw) != sys::Status::napi_ok || raw.is_null() {
+            return None;
+        }
+        Some((*(raw as *const CType)).ty.clone())
+    }
+}
+
 /// A JS `CType` for `ty`.
 pub unsafe fn ctype_value(env: sys::napi_env, ty: Type) -> Result<Value> {
     unsafe { CType::to_napi_value(env, CType { ty }).map_err(Error::from) }
@@ -91,11 +109,14 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
                 )
                 .map_err(|e| parse_error(what, &text, e))
             }
-            sys::ValueType::napi_object => match <&CType as FromNapiValue>::from_napi_value(env, v) {
-                Ok(c) => Ok(c.ty.clone()),
-                Err(_) => Err(Error::new(
+            sys::ValueType::napi_object => match ctype_of(env, v) {
+                Some(t) => Ok(t),
+                None => Err(Error::new(
                     Code::ArgType,
-                    format!("{what} must be a type name or a CType"),
+                    format!(
+                        "{what} must be a type name or a CType, got {}",
+                        crate::marshal::describe(env, state, v)
+                    ),
                 )),
             },
             _ => Err(Error::new(

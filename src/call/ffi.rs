@@ -56,6 +56,12 @@ pub fn ffi_type(t: &Type) -> Result<FfiType, String> {
 /// floating-point data.
 fn record_type(t: &Type) -> Result<FfiType, String> {
     let mut elems = Vec::new();
+    if padded_in_memory(t) {
+        // libffi cannot describe an unaligned field, so the record is described
+        // as 24 bytes, which libffi also passes in memory. `check_stack_order`
+        // makes sure the extra bytes push no other argument out of place.
+        return Ok(FfiType::structure(bytes_elements(24, 1)));
+    }
     if natural(t) {
         flatten(t, &mut elems)?;
         return Ok(FfiType::structure(elems));
@@ -65,6 +71,102 @@ fn record_type(t: &Type) -> Result<FfiType, String> {
     let mut leaves = Vec::new();
     leaf_classes(t, 0, &mut leaves);
     Ok(FfiType::structure(opaque_elements(size, align, &leaves)))
+}
+
+/// Bytes of buffer an argument or result of type `t` needs for libffi: its
+/// size rounded up to 8, or more for records described as larger than they are.
+pub fn slot_size(t: &Type) -> usize {
+    let size = t.size().unwrap_or(8).max(8).div_ceil(8) * 8;
+    if padded_in_memory(t) {
+        size.max(24)
+    } else {
+        size
+    }
+}
+
+/// System V x86-64 passes a record with an unaligned field (a packed
+/// struct) in memory, however small it is.
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+fn padded_in_memory(t: &Type) -> bool {
+    matches!(t, Type::Record(_)) && t.size().is_some_and(|s| s <= 16) && unaligned(t)
+}
+
+#[cfg(not(all(target_arch = "x86_64", not(windows))))]
+fn padded_in_memory(_t: &Type) -> bool {
+    false
+}
+
+fn unaligned(t: &Type) -> bool {
+    match t {
+        Type::Record(r) => r.body().is_some_and(|b| {
+            b.fields
+                .iter()
+                .any(|f| f.bits.is_none() && (f.offset % f.ty.align().unwrap_or(1) != 0 || unaligned(&f.ty)))
+        }),
+        Type::Array(a) => unaligned(&a.elem),
+        _ => false,
+    }
+}
+
+/// With a record described as larger than it is (`padded_in_memory`), every
+/// argument after it must go in registers: one on the stack would be read
+/// from the wrong place. Checks that by following System V's register
+/// assignment; a signature that breaks it is refused rather than miscalled.
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+pub fn check_stack_order(params: &[Type], ret: &Type) -> Result<(), String> {
+    let (mut gpr, mut sse) = (6usize, 8usize);
+    if ret.size().is_some_and(|s| s > 16) || padded_in_memory(ret) {
+        gpr -= 1; // the hidden result pointer
+    }
+    let mut padded_before = false;
+    for (i, t) in params.iter().enumerate() {
+        let (g, f, memory) = match t {
+            Type::F32 | Type::F64 => (0, 1, false),
+            Type::Record(_) | Type::Go(_) => {
+                let size = t.size().unwrap_or(0);
+                if size > 16 || padded_in_memory(t) {
+                    (0, 0, true)
+                } else {
+                    let mut leaves = Vec::new();
+                    leaf_classes(t, 0, &mut leaves);
+                    let mut g = 0;
+                    let mut f = 0;
+                    for start in (0..size).step_by(8) {
+                        let inside: Vec<_> = leaves
+                            .iter()
+                            .filter(|(o, s, _)| *o < start + 8 && o + s > start)
+                            .collect();
+                        if !inside.is_empty() && inside.iter().all(|(_, _, fl)| *fl) {
+                            f += 1;
+                        } else {
+                            g += 1;
+                        }
+                    }
+                    (g, f, false)
+                }
+            }
+            _ => (1, 0, false),
+        };
+        let on_stack = memory || g > gpr || f > sse;
+        if !on_stack {
+            gpr -= g;
+            sse -= f;
+        } else if padded_before {
+            return Err(format!(
+                "parameter {} would be passed after a packed struct on the stack, which cshared cannot lay out",
+                i + 1
+            ));
+        }
+        if padded_in_memory(t) {
+            padded_before = true;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(all(target_arch = "x86_64", not(windows))))]
+pub fn check_stack_order(_params: &[Type], _ret: &Type) -> Result<(), String> {
+    Ok(())
 }
 
 /// Whether every field sits where natural alignment would put it.

@@ -185,9 +185,11 @@ impl Plan {
                 float_ret: matches!(ret, RetKind::F32 | RetKind::F64),
             };
         } else {
+            let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
+            super::ffi::check_stack_order(&params, &sig.ret)?;
             let mut off = HEADER;
             for (p, kind) in sig.params.iter().zip(kinds) {
-                let size = p.ty.size().unwrap_or(8).max(8);
+                let size = super::ffi::slot_size(&p.ty);
                 let align = p.ty.align().unwrap_or(8).max(8);
                 off = off.div_ceil(align) * align;
                 args.push(ArgPlan {
@@ -200,7 +202,7 @@ impl Plan {
             }
             let align = sig.ret.align().unwrap_or(8).max(8);
             ret_offset = off.div_ceil(align) * align;
-            frame = ret_offset + sig.ret.size().unwrap_or(8).max(8);
+            frame = ret_offset + super::ffi::slot_size(&sig.ret);
             route = Route::Ffi;
         }
         if frame > BUFFER_SIZE {

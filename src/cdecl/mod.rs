@@ -3,6 +3,7 @@
 
 pub mod lexer;
 pub mod parser;
+pub mod preproc;
 pub mod scope;
 
 pub use lexer::Pos;

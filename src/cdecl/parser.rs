@@ -402,17 +402,43 @@ impl<'t, 'n> Parser<'t, 'n> {
         Ok(())
     }
 
-    /// Best guess at the name a failed declaration was declaring, for `skipped`.
+    /// Best guess at the name a failed declaration was declaring, for
+    /// `skipped`: the last identifier before the first `(`, `;`, `=`, `{` or
+    /// `[` that follows one, with attribute groups passed over.
     fn declared_name(&self, start: usize) -> Option<Arc<str>> {
+        let toks = &self.toks[start..];
         let mut last: Option<Arc<str>> = None;
-        for t in &self.toks[start..] {
-            if t.is("(") || t.is(";") || t.is("=") || t.is("{") || t.is("[") {
+        let mut i = 0;
+        while i < toks.len() {
+            let t = &toks[i];
+            if t.kind == Kind::Ident
+                && matches!(
+                    &*t.text,
+                    "__attribute__" | "__attribute" | "__declspec" | "__asm__" | "asm"
+                )
+            {
+                // Skip the balanced group after it.
+                let mut depth = 0;
+                i += 1;
+                while i < toks.len() {
+                    if toks[i].is("(") {
+                        depth += 1;
+                    } else if toks[i].is(")") {
+                        depth -= 1;
+                        if depth <= 0 {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            } else if t.is("(") || t.is(";") || t.is("=") || t.is("{") || t.is("[") {
                 if last.is_some() {
                     break;
                 }
             } else if t.kind == Kind::Ident && !is_keyword(&t.text) {
                 last = Some(t.text.clone());
             }
+            i += 1;
         }
         last
     }
@@ -695,7 +721,8 @@ impl<'t, 'n> Parser<'t, 'n> {
         let mut attrs = Attrs::default();
         let (mut void, mut boolean, mut chr, mut short, mut int, mut long) = (0, 0, 0, 0, 0, 0);
         let (mut float, mut double, mut signed, mut unsigned, mut complex) = (0, 0, 0, 0, 0);
-        let mut unsupported: Option<(Pos, String)> = None;
+        // A type cshared knows by name but cannot pass (`__int128`, `_Float128`).
+        let mut unsupported: Option<String> = None;
         let mut named: Option<Type> = None;
         let mut defined: Option<Decl> = None;
         let mut any_type = false;
@@ -765,7 +792,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                 "__int128" | "__int128_t" | "__uint128_t" | "_Float16" | "_Float32" | "_Float64" | "_Float128"
                 | "_Float32x" | "_Float64x" | "__float128" | "__fp16" | "__bf16" | "_Decimal32" | "_Decimal64"
                 | "_Decimal128" | "__float80" => {
-                    unsupported = Some((t.pos, format!("type {w} is not supported")));
+                    unsupported = Some(w.to_string());
+                    any_type = true;
                 }
                 "struct" | "union" => {
                     if any_type || named.is_some() {
@@ -831,11 +859,14 @@ impl<'t, 'n> Parser<'t, 'n> {
             self.i += 1;
         }
         let _ = attrs;
-        if let Some((pos, msg)) = unsupported {
-            return Err(ParseError {
-                kind: ErrorKind::Unsupported,
-                pos,
-                msg,
+        if let Some(what) = unsupported {
+            // Declarations using it parse; calling with it is refused.
+            return Ok(Specs {
+                storage,
+                base: Type::Unsupported(Arc::from(what)),
+                is_const,
+                align,
+                defined,
             });
         }
         let keywords = void + boolean + chr + short + int + long + float + double + signed + unsigned + complex;
@@ -872,10 +903,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                     return Err(bad("both signed and unsigned"));
                 }
                 if complex > 0 {
-                    return Err(ParseError {
-                        kind: ErrorKind::Unsupported,
-                        pos: start,
-                        msg: "complex types (_Complex) are not supported".into(),
+                    let what = if float > 0 { "float _Complex" } else { "double _Complex" };
+                    return Ok(Specs {
+                        storage,
+                        base: Type::Unsupported(Arc::from(what)),
+                        is_const,
+                        align,
+                        defined,
                     });
                 }
                 let is_signed = unsigned == 0;
@@ -905,10 +939,12 @@ impl<'t, 'n> Parser<'t, 'n> {
                     Type::F32
                 } else if double > 0 {
                     if long == 1 && keywords == 2 {
-                        return Err(ParseError {
-                            kind: ErrorKind::Unsupported,
-                            pos: start,
-                            msg: "long double is not supported".into(),
+                        return Ok(Specs {
+                            storage,
+                            base: Type::Unsupported(Arc::from("long double")),
+                            is_const,
+                            align,
+                            defined,
                         });
                     }
                     if keywords != 1 {

@@ -48,6 +48,11 @@ impl Scratch {
         }
     }
 
+    /// Whether nothing was made that must outlive a call.
+    pub fn is_empty(&self) -> bool {
+        self.used == 0 && self.heap.is_empty() && self.writebacks.is_empty()
+    }
+
     /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
     pub fn alloc(&mut self, size: usize, _align: usize) -> *mut u8 {
         let mut v = vec![0u128; size.div_ceil(16).max(1)];

@@ -263,6 +263,9 @@ impl Type {
         match self {
             Type::Unsupported(what) => Some(format!("{what} is not supported")),
             Type::Function(_) => Some("a function cannot be passed by value (use a pointer)".into()),
+            Type::Record(r) if r.name.as_deref() == Some("va_list") => {
+                Some("a va_list cannot be made in JS; bind the function's variadic (...) form instead".into())
+            }
             Type::Record(r) if r.body().is_none() => {
                 Some(format!("{self} is incomplete (opaque); pass a pointer to it"))
             }

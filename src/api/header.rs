@@ -1,0 +1,242 @@
+//! Header options of `load()`, what a header adds to a `Library` object
+//! (`functions`, `constants`, `types`, `skipped`), and `typings()`.
+
+use super::{string_arg, types};
+use crate::cdecl::preproc::{RealFs, SourceFile};
+use crate::env::EnvState;
+use crate::error::{check, Code, Error, Location, OrThrow, Result};
+use crate::header::{self, Header};
+use crate::js::{self, Value};
+use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::{sys, Env};
+use napi_derive::napi;
+use std::path::PathBuf;
+
+/// The header named by `opts.header` (a path, or `{ text, path? }`), with
+/// `opts.includeDirs` and `opts.defines`. `None` if there is no header.
+pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Option<(SourceFile, header::Options)>> {
+    unsafe {
+        let h = js::get(env, opts, c"header")?;
+        let src = match js::type_of(env, h) {
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => return Ok(None),
+            sys::ValueType::napi_string => {
+                let path = js::get_string(env, h)?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::new(Code::Load, format!("{what}: cannot read header '{path}': {e}")))?;
+                SourceFile {
+                    path: Some(PathBuf::from(&path)),
+                    display: path,
+                    text,
+                }
+            }
+            sys::ValueType::napi_object => {
+                let text = string_arg(env, js::get(env, h, c"text")?, &format!("{what}: header.text"))?;
+                let p = js::get(env, h, c"path")?;
+                let path = match js::type_of(env, p) {
+                    sys::ValueType::napi_undefined => None,
+                    _ => Some(string_arg(env, p, &format!("{what}: header.path"))?),
+                };
+                SourceFile {
+                    display: path.clone().unwrap_or_else(|| "<header>".into()),
+                    path: path.map(PathBuf::from),
+                    text,
+                }
+            }
+            _ => {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: options.header must be a path or {{ text }}"),
+                ))
+            }
+        };
+        Ok(Some((src, header_options(env, opts, what)?)))
+    }
+}
+
+unsafe fn header_options(env: sys::napi_env, opts: Value, what: &str) -> Result<header::Options> {
+    unsafe {
+        let mut out = header::Options::default();
+        let dirs = js::get(env, opts, c"includeDirs")?;
+        if js::type_of(env, dirs) != sys::ValueType::napi_undefined {
+            if !js::is_array(env, dirs) {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: options.includeDirs must be an array of paths"),
+                ));
+            }
+            for i in 0..js::array_len(env, dirs)? {
+                let d = string_arg(
+                    env,
+                    js::get_element(env, dirs, i)?,
+                    &format!("{what}: options.includeDirs[{i}]"),
+                )?;
+                out.include_dirs.push(PathBuf::from(d));
+            }
+        }
+        let defs = js::get(env, opts, c"defines")?;
+        match js::type_of(env, defs) {
+            sys::ValueType::napi_undefined => {}
+            sys::ValueType::napi_object => {
+                let mut keys = std::ptr::null_mut();
+                check(sys::napi_get_property_names(env, defs, &mut keys), "listing defines")?;
+                for i in 0..js::array_len(env, keys)? {
+                    let k = js::get_element(env, keys, i)?;
+                    let name = js::get_string(env, k)?;
+                    let mut v = std::ptr::null_mut();
+                    check(sys::napi_get_property(env, defs, k, &mut v), "reading a define")?;
+                    let text = match js::type_of(env, v) {
+                        sys::ValueType::napi_string => js::get_string(env, v)?,
+                        sys::ValueType::napi_number => {
+                            let n = js::get_f64(env, v)?;
+                            if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                                format!("{}", n as i64)
+                            } else {
+                                format!("{n}")
+                            }
+                        }
+                        sys::ValueType::napi_boolean => {
+                            if js::get_bool(env, v)? {
+                                "1".into()
+                            } else {
+                                "0".into()
+                            }
+                        }
+                        _ => {
+                            return Err(Error::new(
+                                Code::ArgType,
+                                format!("{what}: options.defines.{name} must be a string, number or boolean"),
+                            ))
+                        }
+                    };
+                    out.defines.push((name, text));
+                }
+            }
+            _ => {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: options.defines must be an object"),
+                ))
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Preprocesses and parses a header. A syntax error is `ERR_PARSE` with its
+/// file, line and column.
+pub fn read(src: SourceFile, opts: &header::Options) -> Result<Header> {
+    header::read(src, opts, &RealFs).map_err(|e| {
+        Error::new(Code::Parse, format!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg)).at(Location {
+            file: Some(e.file),
+            line: e.line,
+            column: e.column,
+        })
+    })
+}
+
+/// Adds `functions` (bound on first use; also as `lib.NAME` where the name
+/// is free), `constants`, `types` and `skipped` to a Library object.
+pub unsafe fn decorate(env: sys::napi_env, lib: Value, header: Option<&Header>) -> Result<()> {
+    unsafe {
+        let state = EnvState::get(env)?;
+        let constants = js::object(env)?;
+        let types_obj = js::object(env)?;
+        let skipped = js::array(env, header.map_or(0, |h| h.skipped.len()))?;
+        let names = js::array(env, header.map_or(0, |h| h.functions.len()))?;
+        if let Some(h) = header {
+            for c in &h.constants {
+                let k = js::string(env, &c.name)?;
+                check(
+                    sys::napi_set_property(env, constants, k, super::library::const_value(env, &c.value)?),
+                    "constant",
+                )?;
+            }
+            for t in &h.types {
+                let k = js::string(env, &t.name)?;
+                check(
+                    sys::napi_set_property(env, types_obj, k, types::ctype_value(env, t.ty.clone())?),
+                    "type",
+                )?;
+            }
+            for (i, s) in h.skipped.iter().enumerate() {
+                let o = js::object(env)?;
+                let name = match &s.name {
+                    Some(n) => js::string(env, n)?,
+                    None => js::null(env)?,
+                };
+                js::set(env, o, c"name", name)?;
+                js::set(env, o, c"reason", js::string(env, &s.reason)?)?;
+                js::set(env, o, c"file", js::string(env, &s.file)?)?;
+                js::set(env, o, c"line", js::number(env, f64::from(s.line))?)?;
+                js::set_element(env, skipped, i as u32, o)?;
+            }
+            for (i, f) in h.functions.iter().enumerate() {
+                js::set_element(env, names, i as u32, js::string(env, &f.name)?)?;
+            }
+        }
+        let freeze = |v: Value| check(sys::napi_object_freeze(env, v), "freezing");
+        freeze(constants)?;
+        freeze(types_obj)?;
+        freeze(skipped)?;
+        js::define_value(env, lib, "constants", constants)?;
+        js::define_value(env, lib, "types", types_obj)?;
+        js::define_value(env, lib, "skipped", skipped)?;
+        let reserved = js::array(env, crate::typings::LIBRARY_MEMBERS.len())?;
+        for (i, m) in crate::typings::LIBRARY_MEMBERS.iter().enumerate() {
+            js::set_element(env, reserved, i as u32, js::string(env, m)?)?;
+        }
+        let declare = state.helper(env, c"declare")?;
+        let bind = js::get(env, lib, c"__bind")?;
+        js::call(env, declare, &[lib, names, bind, reserved])?;
+        Ok(())
+    }
+}
+
+/// TypeScript typings for a header: `typings('./libmod.h')` or
+/// `typings({ text })`. The module exports an interface (named after the
+/// header, or `options.name`) to use as `load<Name>(path, { header })`.
+#[napi(
+    ts_args_type = "header: string | { text: string; path?: string }, options?: TypingsOptions",
+    ts_return_type = "string"
+)]
+pub fn typings<'env>(
+    env: &'env Env,
+    header_v: Unknown<'env>,
+    options_v: Option<Unknown<'env>>,
+) -> napi::Result<String> {
+    unsafe {
+        (|| -> Result<String> {
+            let raw = env.raw();
+            let opts = js::object(raw)?;
+            js::set(raw, opts, c"header", header_v.raw())?;
+            let user = options_v
+                .map(|v| v.raw())
+                .filter(|&v| js::type_of(raw, v) == sys::ValueType::napi_object);
+            if let Some(u) = user {
+                for key in [c"includeDirs", c"defines"] {
+                    js::set(raw, opts, key, js::get(raw, u, key)?)?;
+                }
+            }
+            let (src, hopts) = source(raw, opts, "typings()")?
+                .ok_or_else(|| Error::new(Code::ArgType, "typings() needs a header path or { text }"))?;
+            let display = src.display.clone();
+            let stem = std::path::Path::new(&display)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "header".into());
+            let name = match user {
+                Some(u) => {
+                    let n = js::get(raw, u, c"name")?;
+                    match js::type_of(raw, n) {
+                        sys::ValueType::napi_undefined => crate::typings::interface_name(&stem),
+                        _ => string_arg(raw, n, "typings(): options.name")?,
+                    }
+                }
+                None => crate::typings::interface_name(&stem),
+            };
+            let h = read(src, &hopts)?;
+            Ok(crate::typings::generate(&h, &name, &display))
+        })()
+        .or_throw(env)
+    }
+}

@@ -1,0 +1,341 @@
+//! Memory helpers: make pointers, allocate and free C memory, and copy values
+//! between JS and C memory. Everything copies: no ArrayBuffer is ever made
+//! over foreign memory (Electron's V8 memory cage forbids external buffers).
+
+use super::{string_arg, types};
+use crate::env::EnvState;
+use crate::error::{check, Code, Error, OrThrow, Result};
+use crate::js::{self, Value};
+use crate::marshal::codec::{Codec, Path};
+use crate::marshal::Scratch;
+use crate::types::Type;
+use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::{sys, Env};
+use napi_derive::napi;
+use std::ffi::c_void;
+
+fn unknown<'env>(env: &'env Env, v: Value) -> Unknown<'env> {
+    unsafe { Unknown::from_raw_unchecked(env.raw(), v) }
+}
+
+/// The address a Pointer argument holds; null is 0 only when `null_ok`.
+unsafe fn address(env: sys::napi_env, state: &EnvState, v: Value, what: &str, null_ok: bool) -> Result<usize> {
+    unsafe {
+        if js::type_of(env, v) == sys::ValueType::napi_null {
+            if null_ok {
+                return Ok(0);
+            }
+            return Err(Error::new(Code::ArgValue, format!("{what} is null")));
+        }
+        state.read_pointer(env, v)?.ok_or_else(|| {
+            Error::new(
+                Code::ArgType,
+                format!(
+                    "{what} must be a Pointer, got {}",
+                    crate::marshal::describe(env, state, v)
+                ),
+            )
+        })
+    }
+}
+
+/// A count argument: a non-negative safe integer.
+unsafe fn count(env: sys::napi_env, v: Option<Value>, what: &str, default: usize) -> Result<usize> {
+    unsafe {
+        let v = match v {
+            Some(v) if js::type_of(env, v) != sys::ValueType::napi_undefined => v,
+            _ => return Ok(default),
+        };
+        if js::type_of(env, v) != sys::ValueType::napi_number {
+            return Err(Error::new(Code::ArgType, format!("{what} must be a number")));
+        }
+        let n = js::get_f64(env, v)?;
+        if n.fract() != 0.0 || !(0.0..=9.007_199_254_740_991e15).contains(&n) {
+            return Err(Error::new(
+                Code::ArgRange,
+                format!("{what} must be a non-negative integer, got {n}"),
+            ));
+        }
+        Ok(n as usize)
+    }
+}
+
+unsafe fn sized(env: sys::napi_env, state: &EnvState, v: Value, what: &str) -> Result<(Type, usize)> {
+    unsafe {
+        let t = types::type_arg(env, state, &Default::default(), v, what)?;
+        match t.size() {
+            Some(s) if s > 0 => Ok((t, s)),
+            _ => Err(Error::new(Code::ArgValue, format!("{what}: {t} has no size"))),
+        }
+    }
+}
+
+/// A Pointer for an address (a number or bigint). For addresses C code gave
+/// you as integers; passing a made-up address to C is undefined behaviour.
+#[napi(ts_args_type = "address: number | bigint", ts_return_type = "Pointer | null")]
+pub fn pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let codec = Codec {
+                env: raw,
+                state: &state,
+                bigint: false,
+            };
+            let label = || "pointer(): the address".to_string();
+            let int = crate::types::Int::new(8, false);
+            // Negative values wrap, as `(void *)-1` does in C.
+            let a = match js::type_of(raw, address_v.raw()) {
+                sys::ValueType::napi_bigint | sys::ValueType::napi_number => {
+                    match codec.int(address_v.raw(), int, &Path::Root(&label)) {
+                        Ok(v) => v,
+                        Err(_) => codec.int(address_v.raw(), crate::types::Int::new(8, true), &Path::Root(&label))?,
+                    }
+                }
+                _ => {
+                    return Err(Error::new(
+                        Code::ArgType,
+                        format!(
+                            "pointer(): the address must be a number or bigint, got {}",
+                            crate::marshal::describe(raw, &state, address_v.raw())
+                        ),
+                    ))
+                }
+            };
+            state.make_pointer(raw, a as u64 as usize)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
+}
+
+/// Allocates zeroed C memory for `count` values of `type` (default 1) with
+/// libc `calloc`. Free it with `free()`.
+#[napi(ts_args_type = "type: TypeSpec, count?: number", ts_return_type = "Pointer")]
+pub fn alloc<'env>(env: &'env Env, ty: Unknown<'env>, n: Option<Unknown<'env>>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let (_, size) = sized(raw, &state, ty.raw(), "alloc(): the type")?;
+            let n = count(raw, n.map(|v| v.raw()), "alloc(): the count", 1)?;
+            let p = libc::calloc(n.max(1), size);
+            if p.is_null() {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!("alloc(): out of memory for {n} × {size} bytes"),
+                ));
+            }
+            state.make_pointer(raw, p as usize)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
+}
+
+/// Frees memory from `alloc()` (or any libc `malloc`). null is ignored.
+#[napi(ts_args_type = "ptr: Pointer | null")]
+pub fn free(env: &Env, p: Unknown) -> napi::Result<()> {
+    unsafe {
+        (|| -> Result<()> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let a = address(raw, &state, p.raw(), "free(): the pointer", true)?;
+            libc::free(a as *mut c_void);
+            Ok(())
+        })()
+        .or_throw(env)
+    }
+}
+
+/// Reads the C value(s) of `type` at `ptr`: one value, or an array of `count`.
+#[napi(
+    ts_args_type = "ptr: Pointer, type: TypeSpec, count?: number",
+    ts_return_type = "CValue"
+)]
+pub fn decode<'env>(
+    env: &'env Env,
+    p: Unknown<'env>,
+    ty: Unknown<'env>,
+    n: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let a = address(raw, &state, p.raw(), "decode(): the pointer", false)?;
+            let (t, size) = sized(raw, &state, ty.raw(), "decode(): the type")?;
+            let codec = Codec {
+                env: raw,
+                state: &state,
+                bigint: false,
+            };
+            match n
+                .map(|v| v.raw())
+                .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined)
+            {
+                None => codec.decode(&t, a as *const u8, true),
+                Some(nv) => {
+                    let n = count(raw, Some(nv), "decode(): the count", 0)?;
+                    let arr_ty = Type::array_of(t, Some(n));
+                    let _ = size;
+                    codec.decode(&arr_ty, a as *const u8, true)
+                }
+            }
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
+}
+
+/// Writes `value` as a C value of `type` at `ptr`. Strings inside it are not
+/// kept alive: write pointers to memory you allocated instead.
+#[napi(ts_args_type = "ptr: Pointer, type: TypeSpec, value: CValue")]
+pub fn encode(env: &Env, p: Unknown, ty: Unknown, value: Unknown) -> napi::Result<()> {
+    unsafe {
+        (|| -> Result<()> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let a = address(raw, &state, p.raw(), "encode(): the pointer", false)?;
+            let (t, size) = sized(raw, &state, ty.raw(), "encode(): the type")?;
+            let codec = Codec { env: raw, state: &state, bigint: false };
+            // Encode into a copy first, so a bad value leaves memory untouched.
+            let mut tmp = vec![0u128; size.div_ceil(16)];
+            let mut scratch = Scratch::new();
+            let label = || "encode(): the value".to_string();
+            codec.encode(&mut scratch, value.raw(), &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
+            if !scratch.is_empty() {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    "encode(): the value holds a string or array that would be freed when encode() returns; alloc() memory for it and write its Pointer",
+                ));
+            }
+            std::ptr::copy_nonoverlapping(tmp.as_ptr() as *const u8, a as *mut u8, size);
+            Ok(())
+        })()
+        .or_throw(env)
+    }
+}
+
+/// Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
+/// bytes when given). null for a NULL pointer.
+#[napi(
+    js_name = "readCString",
+    ts_args_type = "ptr: Pointer | null, maxBytes?: number",
+    ts_return_type = "string | null"
+)]
+pub fn read_c_string<'env>(
+    env: &'env Env,
+    p: Unknown<'env>,
+    max: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let a = address(raw, &state, p.raw(), "readCString(): the pointer", true)?;
+            if a == 0 {
+                return js::null(raw);
+            }
+            let len = match max
+                .map(|v| v.raw())
+                .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined)
+            {
+                None => libc::strlen(a as *const libc::c_char),
+                Some(v) => {
+                    let m = count(raw, Some(v), "readCString(): maxBytes", 0)?;
+                    libc::strnlen(a as *const libc::c_char, m)
+                }
+            };
+            let mut out = std::ptr::null_mut();
+            check(
+                sys::napi_create_string_utf8(raw, a as *const libc::c_char, len as isize, &mut out),
+                "making a string",
+            )?;
+            Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
+}
+
+/// Copies `length` bytes at `ptr` into a new Buffer (typed as the
+/// Uint8Array it is, so the typings need no Node types).
+#[napi(
+    js_name = "copyBytes",
+    ts_args_type = "ptr: Pointer, length: number",
+    ts_return_type = "Uint8Array"
+)]
+pub fn copy_bytes<'env>(env: &'env Env, p: Unknown<'env>, n: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let a = address(raw, &state, p.raw(), "copyBytes(): the pointer", false)?;
+            let n = count(raw, Some(n.raw()), "copyBytes(): the length", 0)?;
+            let mut out = std::ptr::null_mut();
+            let mut data = std::ptr::null_mut();
+            check(
+                sys::napi_create_buffer_copy(raw, n, a as *const c_void, &mut data, &mut out),
+                "making a Buffer",
+            )?;
+            Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
+}
+
+/// `sizeof(type)`.
+#[napi(ts_args_type = "type: TypeSpec")]
+pub fn sizeof(env: &Env, ty: Unknown) -> napi::Result<u32> {
+    unsafe {
+        (|| -> Result<u32> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let (_, size) = sized(raw, &state, ty.raw(), "sizeof(): the type")?;
+            u32::try_from(size).map_err(|_| Error::new(Code::ArgRange, "sizeof(): the type is larger than 4 GiB"))
+        })()
+        .or_throw(env)
+    }
+}
+
+/// `alignof(type)`.
+#[napi(ts_args_type = "type: TypeSpec")]
+pub fn alignof(env: &Env, ty: Unknown) -> napi::Result<u32> {
+    unsafe {
+        (|| -> Result<u32> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let (t, _) = sized(raw, &state, ty.raw(), "alignof(): the type")?;
+            Ok(t.align().unwrap_or(1) as u32)
+        })()
+        .or_throw(env)
+    }
+}
+
+/// `offsetof(type, field)`, for a struct or union (fields of anonymous
+/// members are reached by their own names).
+#[napi(ts_args_type = "type: TypeSpec, field: string")]
+pub fn offsetof(env: &Env, ty: Unknown, field: Unknown) -> napi::Result<u32> {
+    unsafe {
+        (|| -> Result<u32> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let (t, _) = sized(raw, &state, ty.raw(), "offsetof(): the type")?;
+            let name = string_arg(raw, field.raw(), "offsetof(): the field")?;
+            let body = match &t {
+                Type::Record(r) => r.body(),
+                _ => None,
+            }
+            .ok_or_else(|| Error::new(Code::ArgType, format!("offsetof(): {t} is not a struct or union")))?;
+            body.flat_fields()
+                .into_iter()
+                .find(|(n, _)| **n == *name)
+                .map(|(_, f)| f.offset as u32)
+                .ok_or_else(|| Error::new(Code::ArgValue, format!("offsetof(): {t} has no field '{name}'")))
+        })()
+        .or_throw(env)
+    }
+}

@@ -1,0 +1,347 @@
+//! Reading a library's C header: preprocess it, parse every declaration, and
+//! collect what a library binding needs: functions, types, constants (enum
+//! values and `#define`s), and what was skipped and why. Pure Rust.
+
+use crate::call::Plan;
+use crate::cdecl::parser::{char_value, parse_int, unquote, Parser};
+use crate::cdecl::preproc::{self, FileSource, SourceFile};
+use crate::cdecl::{lexer, Decl, FuncDecl, Names, Pos, Scope};
+use crate::types::Type;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub include_dirs: Vec<PathBuf>,
+    pub defines: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstValue {
+    Int(i128),
+    Float(f64),
+    Str(String),
+    /// A cast to a pointer type, such as `((sqlite3_destructor_type)-1)`.
+    Pointer(u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct Constant {
+    pub name: Arc<str>,
+    pub value: ConstValue,
+    pub doc: Option<Arc<str>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub name: Option<Arc<str>>,
+    pub reason: String,
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct NamedType {
+    pub name: Arc<str>,
+    pub ty: Type,
+    pub doc: Option<Arc<str>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Header {
+    /// Every type name the header declares, for prototypes and type names.
+    pub scope: Scope,
+    /// Functions in declaration order (a later redeclaration replaces an earlier one).
+    pub functions: Vec<FuncDecl>,
+    /// Why a function cannot be called, by index into `functions` (a type
+    /// cshared cannot pass). Such functions throw this when called.
+    pub unbindable: HashMap<usize, String>,
+    pub variables: Vec<NamedType>,
+    /// Typedefs, structs, unions and enums with names, in declaration order.
+    pub types: Vec<NamedType>,
+    pub constants: Vec<Constant>,
+    pub skipped: Vec<Skipped>,
+    pub files: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Error {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub msg: String,
+}
+
+/// Reads a header from `source` (its text, and its path when it has one, so
+/// that its own `#include "..."` files are found next to it).
+pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<Header, Error> {
+    let pp_opts = preproc::Options {
+        include_dirs: opts.include_dirs.clone(),
+        defines: opts.defines.clone(),
+        ..preproc::Options::default()
+    };
+    let out = preproc::preprocess(source, &pp_opts, fs).map_err(|e| Error {
+        file: e.file,
+        line: e.line,
+        column: e.col,
+        msg: e.msg,
+    })?;
+    let file_name = |pos: Pos| out.files.get(pos.file as usize).cloned().unwrap_or_default();
+    let mut scope = Scope::new();
+    let mut decls = Vec::new();
+    let mut parse_skipped = Vec::new();
+    Parser::new(
+        &out.tokens,
+        Names {
+            local: &mut scope,
+            bases: &[],
+        },
+    )
+    .header(&mut decls, &mut parse_skipped)
+    .map_err(|e| Error {
+        file: file_name(e.pos),
+        line: e.pos.line,
+        column: e.pos.col,
+        msg: e.msg,
+    })?;
+    let mut h = Header {
+        files: out.files.clone(),
+        ..Header::default()
+    };
+    for s in parse_skipped {
+        h.skipped.push(Skipped {
+            name: s.name,
+            reason: s.reason,
+            file: file_name(s.pos),
+            line: s.pos.line,
+        });
+    }
+    let mut by_name: HashMap<Arc<str>, usize> = HashMap::new();
+    for d in decls {
+        match d {
+            Decl::Function(f) => match by_name.get(&f.name) {
+                Some(&i) => h.functions[i] = f,
+                None => {
+                    by_name.insert(f.name.clone(), h.functions.len());
+                    h.functions.push(f);
+                }
+            },
+            Decl::Variable { name, ty, doc, .. } => h.variables.push(NamedType { name, ty, doc }),
+            Decl::Typedef { name, ty, doc } => h.types.push(NamedType { name, ty, doc }),
+            Decl::Record { record, doc } => {
+                if let Some(name) = record.name.clone() {
+                    h.types.push(NamedType {
+                        name,
+                        ty: Type::Record(record),
+                        doc,
+                    });
+                }
+            }
+            Decl::Enum { ty, doc } => {
+                for (name, v) in &ty.values {
+                    h.constants.push(Constant {
+                        name: name.clone(),
+                        value: ConstValue::Int(i128::from(*v)),
+                        doc: None,
+                    });
+                }
+                if let Some(name) = ty.name.clone() {
+                    h.types.push(NamedType {
+                        name,
+                        ty: Type::Enum(ty),
+                        doc,
+                    });
+                }
+            }
+        }
+    }
+    for (i, f) in h.functions.iter().enumerate() {
+        if let Err(why) = Plan::new(&f.sig) {
+            h.skipped.push(Skipped {
+                name: Some(f.name.clone()),
+                reason: format!("cannot be called: {why}"),
+                file: file_name(f.pos),
+                line: f.pos.line,
+            });
+            h.unbindable.insert(i, why);
+        }
+    }
+    let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();
+    for (name, toks, _pos) in &out.macros {
+        if defined.contains(name) {
+            continue;
+        }
+        if let Some(value) = macro_value(toks, &scope) {
+            h.constants.push(Constant {
+                name: name.clone(),
+                value,
+                doc: toks.first().and_then(|t| t.doc.clone()),
+            });
+        }
+    }
+    h.scope = scope;
+    Ok(h)
+}
+
+/// The value of an object-like macro, if it is a constant: string literals
+/// (concatenated), a floating-point literal, or an integer expression.
+fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
+    if toks.is_empty() {
+        return None;
+    }
+    if toks.iter().all(|t| t.kind == lexer::Kind::Str) {
+        return Some(ConstValue::Str(toks.iter().map(|t| unquote(&t.text)).collect()));
+    }
+    // Strip enclosing parentheses and a sign for float literals: `(-1.5)`.
+    let mut inner = toks;
+    while inner.len() >= 2 && inner[0].is("(") && inner[inner.len() - 1].is(")") {
+        inner = &inner[1..inner.len() - 1];
+    }
+    let (neg, rest) = match inner.first() {
+        Some(t) if t.is("-") => (true, &inner[1..]),
+        Some(t) if t.is("+") => (false, &inner[1..]),
+        _ => (false, inner),
+    };
+    if rest.len() == 1 && rest[0].kind == lexer::Kind::Number && parse_int(&rest[0].text).is_none() {
+        let f = parse_float(&rest[0].text)?;
+        return Some(ConstValue::Float(if neg { -f } else { f }));
+    }
+    if inner.len() == 1 && inner[0].kind == lexer::Kind::Char {
+        return char_value(&inner[0].text).map(ConstValue::Int);
+    }
+    if let Some(p) = pointer_cast(inner, scope) {
+        return Some(p);
+    }
+    let mut local = Scope::new();
+    let bases = [scope];
+    let mut p = Parser::new(
+        toks,
+        Names {
+            local: &mut local,
+            bases: &bases,
+        },
+    );
+    match p.const_expr() {
+        Ok(v) if p.at_end() => Some(ConstValue::Int(v)),
+        _ => None,
+    }
+}
+
+/// `(T *)expr` with a pointer type T: the address as a pointer constant.
+fn pointer_cast(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
+    if !toks.first()?.is("(") {
+        return None;
+    }
+    let mut depth = 0;
+    let close = toks.iter().position(|t| {
+        if t.is("(") {
+            depth += 1;
+        } else if t.is(")") {
+            depth -= 1;
+        }
+        depth == 0
+    })?;
+    let mut local = Scope::new();
+    let bases = [scope];
+    let mut p = Parser::new(
+        &toks[1..close],
+        Names {
+            local: &mut local,
+            bases: &bases,
+        },
+    );
+    let ty = p.type_name().ok().filter(|_| p.at_end())?;
+    if !matches!(ty, Type::Pointer(_)) {
+        return None;
+    }
+    let mut local = Scope::new();
+    let mut p = Parser::new(
+        &toks[close + 1..],
+        Names {
+            local: &mut local,
+            bases: &bases,
+        },
+    );
+    match p.const_expr() {
+        Ok(v) if p.at_end() => Some(ConstValue::Pointer(v as u64)),
+        _ => None,
+    }
+}
+
+fn parse_float(text: &str) -> Option<f64> {
+    let t = text.trim_end_matches(['f', 'F', 'l', 'L']);
+    if t.starts_with("0x") || t.starts_with("0X") {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoFiles;
+    impl FileSource for NoFiles {
+        fn read(&self, _path: &std::path::Path) -> Option<String> {
+            None
+        }
+    }
+
+    fn header(text: &str) -> Header {
+        let src = SourceFile {
+            path: None,
+            display: "test.h".into(),
+            text: text.into(),
+        };
+        match read(src, &Options::default(), &NoFiles) {
+            Ok(h) => h,
+            Err(e) => panic!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg),
+        }
+    }
+
+    #[test]
+    fn constants_from_defines_and_enums() {
+        let h = header(
+            "#define VERSION \"1.2\" \".3\"\n#define N (1 << 4)\n#define PI 3.25f\n#define NEG (-2.5)\n\
+             #define EMPTY\n#define CALL(x) x\nenum color { RED, GREEN = N };\n#define TWO_GREEN (GREEN * 2)\n",
+        );
+        let get = |n: &str| h.constants.iter().find(|c| &*c.name == n).map(|c| c.value.clone());
+        assert_eq!(get("VERSION"), Some(ConstValue::Str("1.2.3".into())));
+        assert_eq!(get("N"), Some(ConstValue::Int(16)));
+        assert_eq!(get("PI"), Some(ConstValue::Float(3.25)));
+        assert_eq!(get("NEG"), Some(ConstValue::Float(-2.5)));
+        assert_eq!(get("GREEN"), Some(ConstValue::Int(16)));
+        assert_eq!(get("TWO_GREEN"), Some(ConstValue::Int(32)));
+        assert_eq!(get("EMPTY"), None);
+        assert_eq!(get("CALL"), None);
+    }
+
+    #[test]
+    fn functions_types_and_skipped() {
+        let h = header(
+            "typedef struct { int x, y; } point;\nint area(point p);\nlong double ld(void);\n\
+             int vf(const char *fmt, ...);\nstatic inline int f(void) { return 1; }\n",
+        );
+        let names: Vec<&str> = h.functions.iter().map(|f| &*f.name).collect();
+        assert_eq!(names, vec!["area", "ld", "vf"]);
+        assert!(h.unbindable.contains_key(&1) && h.unbindable.contains_key(&2));
+        assert!(h.types.iter().any(|t| &*t.name == "point"));
+        let reasons: Vec<String> = h
+            .skipped
+            .iter()
+            .map(|s| format!("{:?}: {}", s.name, s.reason))
+            .collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("ld") && r.contains("long double")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("\"f\"") && r.contains("static inline")),
+            "{reasons:?}"
+        );
+        assert!(h.skipped.iter().all(|s| s.file == "test.h"));
+    }
+}
