@@ -6,7 +6,7 @@
 // options) plus the type-level C prototype parser that types
 // `lib.func('int f(int x)')`, which no generator can write.
 
-/** A C address. Only cshared makes them: from results, `lib.symbol()` and `pointer()`. NULL is `null`. */
+/** A C address. Only cshared makes them: from results, `lib.symbol()`, `alloc()` and `makePointer()`. NULL is `null`. */
 export interface Pointer {
   /** The address as a bigint. */
   readonly address: bigint
@@ -52,6 +52,19 @@ export interface SkippedDeclaration {
   readonly reason: string
   readonly file: string
   readonly line: number
+}
+
+/** A struct or union field: a type (`'uint32_t:3'` is a 3-bit bitfield), or `{ type, bits?, align? }`. */
+export type FieldSpec = TypeSpec | { type: TypeSpec; bits?: number; align?: number }
+
+/** Layout options of struct() and union(), as their C attributes. */
+export interface RecordOptions {
+  /** `__attribute__((packed))`: no padding. */
+  packed?: boolean
+  /** `#pragma pack(n)`: no member aligned to more than n. */
+  pack?: number
+  /** `__attribute__((aligned(n)))`: the record is aligned to at least n. */
+  align?: number
 }
 
 /** A C type: a type name such as `'int64'`, `'const char *'` or `'struct point'`, or a `CType`. */
@@ -229,6 +242,17 @@ export declare function alignof(type: TypeSpec): number
  */
 export declare function alloc(type: TypeSpec, count?: number): Pointer
 
+/** A fixed-size array type: `array('int', 4)` is `int[4]`. */
+export declare function array(type: TypeSpec, length: number): CType
+
+/**
+ * A callback type from a prototype:
+ * `callback('int cmp(const void *a, const void *b)')`. The result is the
+ * function pointer type; the name (`cmp`) is declared as the function type,
+ * so prototypes can say `cmp *compare`.
+ */
+export declare function callback(prototype: string): CType
+
 /**
  * Declares C types (typedefs, structs, unions, enums) for later prototypes
  * and type names in this thread, and returns them by name:
@@ -251,6 +275,12 @@ export declare function decode(ptr: Pointer, type: TypeSpec, count?: number): CV
  */
 export declare function encode(ptr: Pointer, type: TypeSpec, value: CValue): void
 
+/**
+ * errno as the last foreign call on this thread left it (captured right
+ * after the call, before Node could change it; 0 if the call did not set it).
+ */
+export declare function errno(): number
+
 /** Frees memory from `alloc()` (or any libc `malloc`). null is ignored. */
 export declare function free(ptr: Pointer | null): void
 
@@ -263,16 +293,25 @@ export declare function free(ptr: Pointer | null): void
 export declare function load<T extends object = {}>(path: string | null, options?: LoadOptions): Library & T
 
 /**
+ * A Pointer for an address (a number or bigint), or null for 0. For addresses C code gave
+ * you as integers; passing a made-up address to C is undefined behaviour.
+ */
+export declare function makePointer(address: number | bigint): Pointer | null
+
+/**
  * `offsetof(type, field)`, for a struct or union (fields of anonymous
  * members are reached by their own names).
  */
 export declare function offsetof(type: TypeSpec, field: string): number
 
 /**
- * A Pointer for an address (a number or bigint). For addresses C code gave
- * you as integers; passing a made-up address to C is undefined behaviour.
+ * An opaque type: a struct only ever handled through pointers
+ * (`opaque('sqlite3')`, then `'sqlite3 *'`).
  */
-export declare function pointer(address: number | bigint): Pointer | null
+export declare function opaque(name: string): CType
+
+/** A pointer type: `pointer('int')` is `int *`, `pointer(point)` is `struct point *`. */
+export declare function pointer(type: TypeSpec): CType
 
 /**
  * Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
@@ -280,8 +319,25 @@ export declare function pointer(address: number | bigint): Pointer | null
  */
 export declare function readCString(ptr: Pointer | null, maxBytes?: number): string | null
 
+/**
+ * Makes a JS function callable from C for as long as it stays registered:
+ * `register((a, b) => a - b, cmp)`, with `cmp` from `callback()` (or a
+ * prototype string). Returns the function pointer to give to C. C may call
+ * it from any thread; it runs on this thread. `onError` receives what the
+ * function throws (C gets a zero result); by default it is a warning.
+ */
+export declare function register(fn: (...args: any[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }): Pointer
+
 /** `sizeof(type)`. */
 export declare function sizeof(type: TypeSpec): number
+
+/**
+ * A struct type: `struct('point', { x: 'int', y: 'int' })`. Fields are in
+ * declaration order; `'uint32_t:3'` is a bitfield; `{ packed: true }`,
+ * `{ pack: n }` and `{ align: n }` change the layout as their C
+ * attributes do. A named struct can be used by name afterwards.
+ */
+export declare function struct(nameOrFields: string | Record<string, FieldSpec>, fieldsOrOptions?: Record<string, FieldSpec> | RecordOptions, options?: RecordOptions): CType
 
 /**
  * TypeScript typings for a header: `typings('./libmod.h')` or
@@ -289,3 +345,12 @@ export declare function sizeof(type: TypeSpec): number
  * header, or `options.name`) to use as `load<Name>(path, { header })`.
  */
 export declare function typings(header: string | { text: string; path?: string }, options?: TypingsOptions): string
+
+/** A union type: `union('value', { i: 'int64_t', d: 'double' })`. */
+export declare function union(nameOrFields: string | Record<string, FieldSpec>, fieldsOrOptions?: Record<string, FieldSpec> | RecordOptions, options?: RecordOptions): CType
+
+/**
+ * Unregisters a callback made by `register()`. C must not call it
+ * afterwards: if it does, the process stops with a message naming it.
+ */
+export declare function unregister(callback: Pointer): void

@@ -37,6 +37,8 @@ pub struct Bound {
     /// Indices of the arguments the invoker may receive as N-API values, in
     /// the order the wrapper passes them.
     pub natives: Vec<usize>,
+    /// Variadic functions: a cif per list of extra argument types.
+    pub var_cifs: std::cell::RefCell<std::collections::HashMap<String, Rc<CallIf>>>,
 }
 
 impl Bound {
@@ -62,6 +64,7 @@ impl Bound {
                 "a TypedArray, Buffer, array of integers or null"
             }
             ArgKind::Value(_) => "an object",
+            ArgKind::Callback(_) => "a function, a Pointer or null",
         };
         format!("{what} ({})", a.ty)
     }
@@ -93,6 +96,7 @@ pub unsafe fn bind(
         }
         let fnptr = lib.symbol(symbol)?;
         let cif = match plan.route {
+            Route::Ffi if plan.variadic => None,
             Route::Ffi => {
                 let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
                 Some(
@@ -124,6 +128,7 @@ pub unsafe fn bind(
             cif,
             avalues,
             natives,
+            var_cifs: Default::default(),
         };
         let meta = meta_object(env, &bound)?;
         let id = state.insert(bound)?;

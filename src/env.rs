@@ -10,11 +10,12 @@ use crate::cdecl::Scope;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
 use napi::sys::{self, napi_env};
-use std::cell::{OnceCell, Ref, RefCell, RefMut};
+use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::rc::Rc;
+use std::sync::Arc;
 
 const PRELUDE: &str = include_str!("js/prelude.js");
 
@@ -28,8 +29,16 @@ struct Refs {
 }
 
 pub struct EnvState {
+    /// The environment itself: valid for as long as this state is.
+    pub env: napi_env,
     /// The shared argument buffer's memory (V8-allocated, never moves).
     pub buf: *mut u8,
+    /// How callbacks reach this environment from other threads.
+    pub link: Arc<crate::callback::EnvLink>,
+    pub callbacks: RefCell<crate::callback::Callbacks>,
+    /// The first exception a callback threw during the current call; the
+    /// call throws it when the C function returns.
+    pub cb_error: Cell<Option<sys::napi_ref>>,
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
@@ -67,20 +76,28 @@ impl EnvState {
                 sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut buf, &mut ab),
                 "napi_create_arraybuffer",
             )?;
-            let state = Rc::new(EnvState {
+            // The link needs the state's address, and the state holds the link.
+            let state = Rc::<EnvState>::new_cyclic(|weak| EnvState {
+                env,
                 buf: buf as *mut u8,
+                link: Arc::new(crate::callback::EnvLink::placeholder(weak.as_ptr())),
+                callbacks: RefCell::new(Default::default()),
+                cb_error: Cell::new(None),
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
             });
             let data = Rc::as_ptr(&state) as *mut c_void;
+            crate::callback::connect(env, &state.link)?;
             let inv = js::function(env, "invoke", Some(crate::invoke::inv), data)?;
             let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
+            let inva = js::function(env, "invokeAsync", Some(crate::invoke::inva), data)?;
+            let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
             check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
-            let helpers = js::call(env, prelude, &[ab, inv, invo])?;
+            let helpers = js::call(env, prelude, &[ab, inv, invo, inva, invv])?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,

@@ -1,22 +1,25 @@
-//! The hot path: the two native functions every generated wrapper calls.
+//! The hot path: the native functions every generated wrapper calls.
 //!
 //! `inv` takes no arguments. The wrapper has already written the function's
 //! id and every argument into the shared buffer; `inv` calls the C function
 //! straight from there on this thread's own stack (Go ≥ 1.21 is slow when
 //! entered from any other stack) and writes the result back.
 //!
-//! `invo` also receives the arguments JS could not write (strings, buffers).
-//! Converting those may run user code (a getter, a Proxy) that calls other
-//! bound functions and reuses the shared buffer, so `invo` works on a copy of
-//! the frame.
+//! `invo` also receives the arguments JS could not write (strings, buffers,
+//! structs, callbacks). Converting those may run user code (a getter, a
+//! Proxy) that calls other bound functions and reuses the shared buffer, so
+//! `invo` works on a copy of the frame.
+//!
+//! `inva` is `fn.async()`: the same conversion, then the call runs on the
+//! libuv thread pool and a Promise settles with its result.
 
 use crate::bind::Bound;
 use crate::call::plan::HEADER;
-use crate::call::RetKind;
-use crate::call::{abi, Route};
+use crate::call::{abi, ArgKind, RetKind, Route};
+use crate::callback::{TaskErrors, CURRENT_TASK};
 use crate::env::EnvState;
-use crate::error::{Code, Error, Result};
-use crate::js::Value;
+use crate::error::{check, Code, Error, Result};
+use crate::js::{self, Value};
 use crate::marshal::codec::Codec;
 use crate::marshal::{self, Scratch};
 use napi::sys::{self, napi_callback_info, napi_env};
@@ -24,6 +27,29 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 use std::rc::Rc;
+
+thread_local! {
+    /// errno right after the last foreign call on this thread.
+    pub static LAST_ERRNO: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn errno_location() -> *mut i32 {
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+fn errno_location() -> *mut i32 {
+    unsafe { libc::__error() }
+}
+
+#[cfg(windows)]
+fn errno_location() -> *mut i32 {
+    unsafe extern "C" {
+        fn _errno() -> *mut i32;
+    }
+    unsafe { _errno() }
+}
 
 /// Runs `f`, turning an error or a panic into a JS exception. No panic
 /// crosses into V8.
@@ -63,24 +89,41 @@ unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
 
 /// Makes the C call with the arguments in `frame`, writing the result at the
 /// plan's result offset. `avalues` point at each argument in `frame`.
+/// Returns errno as the function left it.
 #[inline(always)]
-unsafe fn call_in(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
+unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) -> i32 {
     let plan = &bound.plan;
-    bound.lib.enter();
     unsafe {
+        *errno_location() = 0;
         match (plan.route, &bound.cif) {
             (Route::Direct { float_ret }, _) => {
                 let r = abi::call(bound.fnptr, frame.add(HEADER) as *const u64, float_ret);
                 std::ptr::write(frame.add(plan.ret_offset) as *mut u64, r);
             }
-            (Route::Ffi, Some(cif)) => {
-                cif.call(bound.fnptr, frame.add(plan.ret_offset) as *mut c_void, avalues);
-            }
+            (Route::Ffi, Some(cif)) => cif.call(bound.fnptr, frame.add(plan.ret_offset) as *mut c_void, avalues),
             // Bind never makes an Ffi plan without a cif.
             (Route::Ffi, None) => {}
         }
+        *errno_location()
     }
+}
+
+#[inline(always)]
+unsafe fn call_in(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
+    bound.lib.enter();
+    let e = unsafe { raw_call(bound, frame, avalues) };
+    LAST_ERRNO.with(|c| c.set(e));
     bound.lib.leave();
+}
+
+/// Throws the exception a callback threw during the call.
+unsafe fn rethrow(env: napi_env, state: &EnvState) -> Error {
+    unsafe {
+        if let Some(e) = crate::callback::take_error(env, state) {
+            sys::napi_throw(env, e);
+        }
+    }
+    Error::new(Code::Internal, "a callback threw")
 }
 
 pub unsafe extern "C" fn inv(env: napi_env, info: napi_callback_info) -> Value {
@@ -91,9 +134,31 @@ pub unsafe extern "C" fn inv(env: napi_env, info: napi_callback_info) -> Value {
             let state = &*state;
             let bound = current(state)?;
             call_in(&bound, state.buf, bound.avalues.as_ptr() as *mut *mut c_void);
+            if state.cb_error.get().is_some() {
+                return Err(rethrow(env, state));
+            }
             Ok(null_mut())
         })
     }
+}
+
+/// The N-API arguments of a call, read with room for every native one.
+unsafe fn native_args(
+    env: napi_env,
+    info: napi_callback_info,
+    state: &EnvState,
+    n: usize,
+    first: &[Value],
+) -> Vec<Value> {
+    if n <= first.len() {
+        return first[..n].to_vec();
+    }
+    let mut more = vec![null_mut(); n];
+    let mut c = n;
+    unsafe { state_of(env, info, &mut c, more.as_mut_ptr()) };
+    let _ = state;
+    more.truncate(c.min(n));
+    more
 }
 
 pub unsafe extern "C" fn invo(env: napi_env, info: napi_callback_info) -> Value {
@@ -104,18 +169,64 @@ pub unsafe extern "C" fn invo(env: napi_env, info: napi_callback_info) -> Value 
         guarded(env, || {
             let state = &*state;
             let bound = current(state)?;
-            let n = bound.natives.len();
-            let mut more: Vec<Value>;
-            let args: &[Value] = if n > argv.len() {
-                more = vec![null_mut(); n];
-                let mut c = n;
-                state_of(env, info, &mut c, more.as_mut_ptr());
-                &more[..c.min(n)]
-            } else {
-                &argv[..argc.min(n)]
-            };
-            object_call(env, state, &bound, args)
+            let args = native_args(env, info, state, bound.natives.len(), &argv[..argc.min(8)]);
+            object_call(env, state, &bound, &args)
         })
+    }
+}
+
+/// Converts the natively passed arguments into `frame`. On failure, the
+/// closures lent so far are given back.
+unsafe fn convert(codec: &Codec, bound: &Bound, args: &[Value], frame: *mut u8, scratch: &mut Scratch) -> Result<()> {
+    unsafe {
+        let plan = &bound.plan;
+        let r = (|| -> Result<()> {
+            for (j, &k) in bound.natives.iter().enumerate() {
+                match args.get(j) {
+                    Some(&v) => marshal::arg(codec, bound, k, v, frame.add(plan.args[k].offset), scratch)?,
+                    None if matches!(plan.args[k].kind, ArgKind::Value(_)) => {
+                        return Err(Error::new(Code::ArgType, format!("{} is missing", bound.arg_label(k))));
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        })();
+        if r.is_err() {
+            let _ = scratch.release_callbacks(codec.env);
+        }
+        r
+    }
+}
+
+fn avalues_for(bound: &Bound, frame: *mut u8) -> Vec<*mut c_void> {
+    match bound.plan.route {
+        Route::Ffi => bound
+            .plan
+            .args
+            .iter()
+            .map(|a| unsafe { frame.add(a.offset) } as *mut c_void)
+            .collect(),
+        Route::Direct { .. } => Vec::new(),
+    }
+}
+
+/// A C string, struct or Go value result as JS, for results JS does not read
+/// from the buffer itself. `None` for scalars.
+unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8) -> Result<Option<Value>> {
+    unsafe {
+        match &bound.plan.ret {
+            RetKind::CString => {
+                let p = std::ptr::read(ret as *const *const std::ffi::c_char);
+                let v = marshal::c_string_result(codec.env, p);
+                if bound.opts.free && !p.is_null() {
+                    libc::free(p as *mut c_void);
+                }
+                v.map(Some)
+            }
+            RetKind::Value(ty) => codec.decode(ty, ret, true).map(Some),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -139,39 +250,355 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
             bigint: bound.opts.bigint,
         };
         let mut scratch = Scratch::new();
-        for (j, &k) in bound.natives.iter().enumerate() {
-            match args.get(j) {
-                Some(&v) => marshal::arg(&codec, bound, k, v, frame.add(plan.args[k].offset), &mut scratch)?,
-                None if matches!(plan.args[k].kind, crate::call::ArgKind::Value(_)) => {
-                    return Err(Error::new(Code::ArgType, format!("{} is missing", bound.arg_label(k))));
-                }
-                None => {}
-            }
-        }
-        let mut avalues: Vec<*mut c_void> = match plan.route {
-            Route::Ffi => plan.args.iter().map(|a| frame.add(a.offset) as *mut c_void).collect(),
-            Route::Direct { .. } => Vec::new(),
-        };
+        convert(&codec, bound, args, frame, &mut scratch)?;
+        let mut avalues = avalues_for(bound, frame);
         call_in(bound, frame, avalues.as_mut_ptr());
         // `scratch` stays alive past this point: a result may point into it
         // (a C function that returns its argument).
+        let released = scratch.release_callbacks(env);
+        if state.cb_error.get().is_some() {
+            return Err(rethrow(env, state));
+        }
+        released?;
         scratch.finish(&codec)?;
         let ret = frame.add(plan.ret_offset);
-        match &plan.ret {
-            RetKind::CString => {
-                let p = std::ptr::read(ret as *const *const std::ffi::c_char);
-                let v = marshal::c_string_result(env, p);
-                if bound.opts.free && !p.is_null() {
-                    libc::free(p as *mut c_void);
-                }
-                return v;
-            }
-            RetKind::Value(ty) => return codec.decode(ty, ret, true),
-            _ => {}
+        if let Some(v) = native_result(&codec, bound, ret)? {
+            return Ok(v);
         }
         // Back to the shared buffer, where the wrapper reads it.
         let size = crate::call::ffi::slot_size(&plan.ret_ty);
-        std::ptr::copy_nonoverlapping(frame.add(plan.ret_offset), state.buf.add(plan.ret_offset), size);
+        std::ptr::copy_nonoverlapping(ret, state.buf.add(plan.ret_offset), size);
         Ok(null_mut())
+    }
+}
+
+// ----- async calls -----
+
+struct Task {
+    bound: Rc<Bound>,
+    state: Rc<EnvState>,
+    frame: Vec<u64>,
+    avalues: Vec<*mut c_void>,
+    /// Boxed so that pointers into its inline arena stay valid.
+    scratch: Box<Scratch>,
+    /// The JS objects passed natively, kept alive until the call is done.
+    refs: Vec<sys::napi_ref>,
+    deferred: sys::napi_deferred,
+    work: sys::napi_async_work,
+    errno: i32,
+    errors: TaskErrors,
+}
+
+pub unsafe extern "C" fn inva(env: napi_env, info: napi_callback_info) -> Value {
+    unsafe {
+        let mut argv: [Value; 8] = [null_mut(); 8];
+        let mut argc = argv.len();
+        let state = state_of(env, info, &mut argc, argv.as_mut_ptr());
+        guarded(env, || {
+            let state = &*state;
+            let bound = current(state)?;
+            let args = native_args(env, info, state, bound.natives.len(), &argv[..argc.min(8)]);
+            schedule(env, state, bound, &args)
+        })
+    }
+}
+
+unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Value]) -> Result<Value> {
+    unsafe {
+        let plan = &bound.plan;
+        let mut frame = vec![0u64; plan.frame.div_ceil(8)];
+        let fp = frame.as_mut_ptr() as *mut u8;
+        std::ptr::copy_nonoverlapping(state.buf, fp, plan.frame);
+        let codec = Codec {
+            env,
+            state,
+            bigint: bound.opts.bigint,
+        };
+        let mut scratch = Box::new(Scratch::new());
+        scratch.keep = true;
+        convert(&codec, &bound, args, fp, &mut scratch)?;
+        let mut refs = Vec::new();
+        for &v in args {
+            if matches!(
+                js::type_of(env, v),
+                sys::ValueType::napi_object | sys::ValueType::napi_function
+            ) {
+                refs.push(js::new_ref(env, v)?);
+            }
+        }
+        let mut deferred = null_mut();
+        let mut promise = null_mut();
+        check(
+            sys::napi_create_promise(env, &mut deferred, &mut promise),
+            "napi_create_promise",
+        )?;
+        let avalues = avalues_for(&bound, fp);
+        let strong = EnvState::get(env)?;
+        let task = Box::new(Task {
+            bound: bound.clone(),
+            state: strong,
+            frame,
+            avalues,
+            scratch,
+            refs,
+            deferred,
+            work: null_mut(),
+            errno: 0,
+            errors: TaskErrors::default(),
+        });
+        let name = js::string(env, "cshared.async")?;
+        let raw = Box::into_raw(task);
+        let mut work = null_mut();
+        let status = sys::napi_create_async_work(
+            env,
+            null_mut(),
+            name,
+            Some(execute),
+            Some(complete),
+            raw as *mut c_void,
+            &mut work,
+        );
+        if status != sys::Status::napi_ok {
+            let task = Box::from_raw(raw);
+            cleanup(env, *task);
+            return Err(Error::new(Code::Internal, "napi_create_async_work failed"));
+        }
+        (*raw).work = work;
+        // The library stays loaded until the call is done.
+        bound.lib.enter();
+        if sys::napi_queue_async_work(env, work) != sys::Status::napi_ok {
+            bound.lib.leave();
+            sys::napi_delete_async_work(env, work);
+            let task = Box::from_raw(raw);
+            cleanup(env, *task);
+            return Err(Error::new(Code::Internal, "napi_queue_async_work failed"));
+        }
+        Ok(promise)
+    }
+}
+
+unsafe fn cleanup(env: napi_env, mut task: Task) {
+    unsafe {
+        let _ = task.scratch.release_callbacks(env);
+        for r in task.refs.drain(..) {
+            sys::napi_delete_reference(env, r);
+        }
+    }
+}
+
+/// On a thread-pool thread: only the frame and the immutable plan are touched.
+unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
+    unsafe {
+        let task = &mut *(data as *mut Task);
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            CURRENT_TASK.with(|t| t.set(&task.errors));
+            let fp = task.frame.as_mut_ptr() as *mut u8;
+            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr());
+            CURRENT_TASK.with(|t| t.set(std::ptr::null()));
+        }));
+    }
+}
+
+unsafe extern "C" fn complete(env: napi_env, status: sys::napi_status, data: *mut c_void) {
+    unsafe {
+        let mut task = *Box::from_raw(data as *mut Task);
+        task.bound.lib.leave();
+        sys::napi_delete_async_work(env, task.work);
+        if env.is_null() {
+            return;
+        }
+        LAST_ERRNO.with(|c| c.set(task.errno));
+        let outcome = catch_unwind(AssertUnwindSafe(|| settle(env, &mut task, status)));
+        let (ok, value) = match outcome {
+            Ok(Ok(v)) => (true, v),
+            Ok(Err(e)) => (false, e),
+            Err(_) => (
+                false,
+                Error::new(Code::Internal, "internal error in cshared (a panic); please report it").to_js(env),
+            ),
+        };
+        let deferred = task.deferred;
+        cleanup(env, task);
+        if ok {
+            sys::napi_resolve_deferred(env, deferred, value);
+        } else {
+            sys::napi_reject_deferred(env, deferred, value);
+        }
+    }
+}
+
+/// The async call's result, or the error to reject with (a JS value).
+unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> std::result::Result<Value, Value> {
+    unsafe {
+        let fail = |e: Error| e.to_js(env);
+        if status == sys::Status::napi_cancelled {
+            return Err(fail(Error::new(
+                Code::Closed,
+                format!("{}(): the async call was cancelled", task.bound.name),
+            )));
+        }
+        let released = task.scratch.release_callbacks(env);
+        let first = task.errors.first.lock().ok().and_then(|mut f| f.take());
+        if let Some(r) = first {
+            let r = r as sys::napi_ref;
+            let v = js::deref(env, r).map_err(fail);
+            sys::napi_delete_reference(env, r);
+            return Err(v?);
+        }
+        released.map_err(fail)?;
+        let state = &*task.state;
+        let codec = Codec {
+            env,
+            state,
+            bigint: task.bound.opts.bigint,
+        };
+        task.scratch.finish(&codec).map_err(fail)?;
+        let ret = (task.frame.as_ptr() as *const u8).add(task.bound.plan.ret_offset);
+        if let Some(v) = native_result(&codec, &task.bound, ret).map_err(fail)? {
+            return Ok(v);
+        }
+        let ty = &task.bound.plan.ret_ty;
+        if ty.is_void() {
+            return js::undefined(env).map_err(fail);
+        }
+        codec.decode(ty, ret, true).map_err(fail)
+    }
+}
+
+// ----- variadic calls -----
+
+/// C's default argument promotions for a value passed through `...`.
+fn promote(t: crate::types::Type) -> crate::types::Type {
+    use crate::types::{Int, Type};
+    match t {
+        Type::F32 => Type::F64,
+        Type::Bool => Type::Int(Int::new(4, true)),
+        Type::Char(i) | Type::Int(i) if i.bytes < 4 => Type::Int(Int::new(4, true)),
+        Type::Enum(e) if e.repr.bytes < 4 => Type::Int(Int::new(4, true)),
+        Type::Array(a) => Type::pointer_to(a.elem.clone(), false),
+        t => t,
+    }
+}
+
+pub unsafe extern "C" fn invv(env: napi_env, info: napi_callback_info) -> Value {
+    unsafe {
+        let mut argc = 0;
+        let state = state_of(env, info, &mut argc, null_mut());
+        guarded(env, || {
+            let state = &*state;
+            let bound = current(state)?;
+            let mut args = vec![null_mut(); argc];
+            let mut c = argc;
+            state_of(env, info, &mut c, args.as_mut_ptr());
+            variadic_call(env, state, &bound, &args)
+        })
+    }
+}
+
+unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Value]) -> Result<Value> {
+    unsafe {
+        let plan = &bound.plan;
+        let fixed = plan.args.len();
+        if args.len() < fixed || !(args.len() - fixed).is_multiple_of(2) {
+            return Err(Error::new(
+                Code::ArgCount,
+                format!(
+                    "{}() takes {fixed} argument{} and then (type, value) pairs for '...', got {}",
+                    bound.name,
+                    if fixed == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            ));
+        }
+        let mut extra = Vec::new();
+        for (i, pair) in args[fixed..].chunks(2).enumerate() {
+            let what = format!("{}(): the type of variadic argument {}", bound.name, fixed + i + 1);
+            let t = crate::api::types::type_arg(env, state, &Default::default(), pair[0], &what)?;
+            if let Some(p) = t
+                .by_value_problem()
+                .filter(|_| !matches!(t, crate::types::Type::Array(_)))
+            {
+                return Err(Error::new(Code::Unsupported, format!("{what}: {p}")));
+            }
+            extra.push(promote(t));
+        }
+        let key: Vec<String> = extra.iter().map(|t| t.to_string()).collect();
+        let key = key.join(",");
+        let cached = bound.var_cifs.borrow().get(&key).cloned();
+        let cif = match cached {
+            Some(c) => c,
+            None => {
+                let mut types: Vec<crate::types::Type> = plan.args.iter().map(|a| a.ty.clone()).collect();
+                types.extend(extra.iter().cloned());
+                let c = Rc::new(
+                    crate::call::ffi::CallIf::new(&types, &plan.ret_ty, Some(fixed))
+                        .map_err(|e| Error::new(Code::Unsupported, format!("{}(): {e}", bound.name)))?,
+                );
+                bound.var_cifs.borrow_mut().insert(key, c.clone());
+                c
+            }
+        };
+        // The frame: fixed arguments where the plan puts them, then the extras.
+        let mut offsets: Vec<usize> = plan.args.iter().map(|a| a.offset).collect();
+        let mut end = plan.frame;
+        for t in &extra {
+            offsets.push(end);
+            end += crate::call::ffi::slot_size(t);
+        }
+        let mut frame = vec![0u64; end.div_ceil(8)];
+        let fp = frame.as_mut_ptr() as *mut u8;
+        let codec = Codec {
+            env,
+            state,
+            bigint: bound.opts.bigint,
+        };
+        let mut scratch = Scratch::new();
+        let converted = (|| -> Result<()> {
+            for (k, a) in plan.args.iter().enumerate() {
+                let slot = fp.add(a.offset);
+                if a.kind.may_be_native() {
+                    marshal::arg(&codec, bound, k, args[k], slot, &mut scratch)?;
+                } else {
+                    let label = || bound.arg_label(k);
+                    codec.encode(&mut scratch, args[k], &a.ty, slot, &marshal::codec::Path::Root(&label))?;
+                }
+            }
+            for (i, t) in extra.iter().enumerate() {
+                let label = || format!("{}(): variadic argument {}", bound.name, fixed + i + 1);
+                let v = args[fixed + 2 * i + 1];
+                codec.encode(
+                    &mut scratch,
+                    v,
+                    t,
+                    fp.add(offsets[fixed + i]),
+                    &marshal::codec::Path::Root(&label),
+                )?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = converted {
+            let _ = scratch.release_callbacks(env);
+            return Err(e);
+        }
+        let mut avalues: Vec<*mut c_void> = offsets.iter().map(|&o| fp.add(o) as *mut c_void).collect();
+        let ret = fp.add(plan.ret_offset);
+        bound.lib.enter();
+        *errno_location() = 0;
+        cif.call(bound.fnptr, ret as *mut c_void, avalues.as_mut_ptr());
+        LAST_ERRNO.with(|c| c.set(*errno_location()));
+        bound.lib.leave();
+        let released = scratch.release_callbacks(env);
+        if state.cb_error.get().is_some() {
+            return Err(rethrow(env, state));
+        }
+        released?;
+        scratch.finish(&codec)?;
+        if let Some(v) = native_result(&codec, bound, ret)? {
+            return Ok(v);
+        }
+        if plan.ret_ty.is_void() {
+            return js::undefined(env);
+        }
+        codec.decode(&plan.ret_ty, ret, true)
     }
 }

@@ -17,8 +17,9 @@ pub mod library;
 pub mod types;
 pub mod typings;
 
-mod api;
+pub(crate) mod api;
 mod bind;
+mod callback;
 mod env;
 mod invoke;
 mod js;

@@ -70,10 +70,14 @@ unsafe fn sized(env: sys::napi_env, state: &EnvState, v: Value, what: &str) -> R
     }
 }
 
-/// A Pointer for an address (a number or bigint). For addresses C code gave
+/// A Pointer for an address (a number or bigint), or null for 0. For addresses C code gave
 /// you as integers; passing a made-up address to C is undefined behaviour.
-#[napi(ts_args_type = "address: number | bigint", ts_return_type = "Pointer | null")]
-pub fn pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+#[napi(
+    js_name = "makePointer",
+    ts_args_type = "address: number | bigint",
+    ts_return_type = "Pointer | null"
+)]
+pub fn make_pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Result<Unknown<'env>> {
     let r = unsafe {
         (|| -> Result<Value> {
             let raw = env.raw();
@@ -83,7 +87,7 @@ pub fn pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Result<U
                 state: &state,
                 bigint: false,
             };
-            let label = || "pointer(): the address".to_string();
+            let label = || "makePointer(): the address".to_string();
             let int = crate::types::Int::new(8, false);
             // Negative values wrap, as `(void *)-1` does in C.
             let a = match js::type_of(raw, address_v.raw()) {
@@ -97,7 +101,7 @@ pub fn pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Result<U
                     return Err(Error::new(
                         Code::ArgType,
                         format!(
-                            "pointer(): the address must be a number or bigint, got {}",
+                            "makePointer(): the address must be a number or bigint, got {}",
                             crate::marshal::describe(raw, &state, address_v.raw())
                         ),
                     ))

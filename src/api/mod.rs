@@ -5,7 +5,8 @@
 mod header;
 mod library;
 mod memory;
-mod types;
+mod runtime;
+pub(crate) mod types;
 
 use crate::bind::Options;
 use crate::cdecl::{self, ParseError};

@@ -4,7 +4,7 @@
 use super::{parse_error, string_arg};
 use crate::cdecl::{self, lexer, parser::Parser, Decl, Names, Scope};
 use crate::env::EnvState;
-use crate::error::{Code, Error, OrThrow, Result};
+use crate::error::{check, Code, Error, OrThrow, Result};
 use crate::js::{self, Value};
 use crate::types::{RecordKind, Type};
 use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeTag, Unknown};
@@ -56,6 +56,7 @@ pub fn kind(t: &Type) -> &'static str {
         Type::Bool => "bool",
         Type::Char(_) | Type::Int(_) => "int",
         Type::F32 | Type::F64 => "float",
+        Type::Pointer(p) if matches!(p.to, Type::Function(_)) => "callback",
         Type::Pointer(_) => "pointer",
         Type::Array(_) => "array",
         Type::Record(r) if r.kind == RecordKind::Union => "union",
@@ -205,6 +206,317 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
                 crate::error::check(sys::napi_set_property(raw, out, key, v), "setting a property")?;
             }
             Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+// ----- making types from JS -----
+
+/// A field spec: a type (a name such as `'uint32_t'`, `'uint32_t:3'` for a
+/// bitfield, or a CType), or `{ type, bits?, align? }`.
+unsafe fn field_spec(
+    env: sys::napi_env,
+    state: &EnvState,
+    v: Value,
+    what: &str,
+) -> Result<(Type, Option<u32>, Option<usize>)> {
+    unsafe {
+        match js::type_of(env, v) {
+            sys::ValueType::napi_string => {
+                let text = js::get_string(env, v)?;
+                let (ty_text, bits) = match text.rsplit_once(':') {
+                    Some((t, b)) if b.trim().chars().all(|c| c.is_ascii_digit()) && !b.trim().is_empty() => {
+                        let bits = b
+                            .trim()
+                            .parse::<u32>()
+                            .map_err(|_| Error::new(Code::ArgRange, format!("{what}: bad bit width '{b}'")))?;
+                        (t.to_string(), Some(bits))
+                    }
+                    _ => (text.clone(), None),
+                };
+                let s = js::string(env, &ty_text)?;
+                Ok((type_arg(env, state, &Scope::new(), s, what)?, bits, None))
+            }
+            sys::ValueType::napi_object if ctype_of(env, v).is_none() => {
+                let t = js::get(env, v, c"type")?;
+                let ty = type_arg(env, state, &Scope::new(), t, &format!("{what}.type"))?;
+                let num = |key: &std::ffi::CStr| -> Result<Option<f64>> {
+                    let n = js::get(env, v, key)?;
+                    match js::type_of(env, n) {
+                        sys::ValueType::napi_undefined => Ok(None),
+                        sys::ValueType::napi_number => Ok(Some(js::get_f64(env, n)?)),
+                        _ => Err(Error::new(
+                            Code::ArgType,
+                            format!("{what}.{} must be a number", key.to_string_lossy()),
+                        )),
+                    }
+                };
+                let bits = num(c"bits")?.map(|b| b as u32);
+                let align = num(c"align")?.map(|a| a as usize);
+                Ok((ty, bits, align))
+            }
+            _ => Ok((type_arg(env, state, &Scope::new(), v, what)?, None, None)),
+        }
+    }
+}
+
+/// `{ packed, pack, align }` for struct() and union().
+unsafe fn record_options(env: sys::napi_env, v: Option<Value>, what: &str) -> Result<(Option<usize>, Option<usize>)> {
+    unsafe {
+        let v = match v {
+            Some(v) if js::type_of(env, v) == sys::ValueType::napi_object => v,
+            Some(v) if js::type_of(env, v) != sys::ValueType::napi_undefined => {
+                return Err(Error::new(Code::ArgType, format!("{what}: options must be an object")))
+            }
+            _ => return Ok((None, None)),
+        };
+        let mut max_align = None;
+        let p = js::get(env, v, c"packed")?;
+        if js::type_of(env, p) == sys::ValueType::napi_boolean && js::get_bool(env, p)? {
+            max_align = Some(1);
+        }
+        let power_of_two = |key: &std::ffi::CStr| -> Result<Option<usize>> {
+            let n = js::get(env, v, key)?;
+            if js::type_of(env, n) == sys::ValueType::napi_undefined {
+                return Ok(None);
+            }
+            let f = if js::type_of(env, n) == sys::ValueType::napi_number {
+                js::get_f64(env, n)?
+            } else {
+                -1.0
+            };
+            if !(1.0..=65536.0).contains(&f) || f.fract() != 0.0 || (f as usize).count_ones() != 1 {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!("{what}: options.{} must be a power of two", key.to_string_lossy()),
+                ));
+            }
+            Ok(Some(f as usize))
+        };
+        if let Some(n) = power_of_two(c"pack")? {
+            max_align = Some(n);
+        }
+        let align = power_of_two(c"align")?;
+        Ok((max_align, align))
+    }
+}
+
+unsafe fn make_record(
+    env: sys::napi_env,
+    kind: crate::types::RecordKind,
+    a: Option<Value>,
+    b: Option<Value>,
+    c: Option<Value>,
+) -> Result<Value> {
+    unsafe {
+        let fname = if kind == RecordKind::Union {
+            "union()"
+        } else {
+            "struct()"
+        };
+        let state = EnvState::get(env)?;
+        let a = a.ok_or_else(|| Error::new(Code::ArgCount, format!("{fname} needs fields")))?;
+        // struct(name, fields, options) or struct(fields, options)
+        let (name, fields, opts) = if js::type_of(env, a) == sys::ValueType::napi_string {
+            let n = js::get_string(env, a)?;
+            if !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || n.is_empty()
+                || n.starts_with(|c: char| c.is_ascii_digit())
+            {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!("{fname}: '{n}' is not a C identifier"),
+                ));
+            }
+            (Some(n), b, c)
+        } else {
+            (None, Some(a), b)
+        };
+        let fields = fields
+            .filter(|&f| js::type_of(env, f) == sys::ValueType::napi_object && !js::is_array(env, f))
+            .ok_or_else(|| {
+                Error::new(
+                    Code::ArgType,
+                    format!("{fname}: the fields must be an object such as {{ x: 'int', y: 'double' }}"),
+                )
+            })?;
+        let (max_align, align) = record_options(env, opts, fname)?;
+        let mut keys = std::ptr::null_mut();
+        check(sys::napi_get_property_names(env, fields, &mut keys), "listing fields")?;
+        let mut b = crate::types::RecordBuilder::new(kind, max_align);
+        for i in 0..js::array_len(env, keys)? {
+            let k = js::get_element(env, keys, i)?;
+            let key = js::get_string(env, k)?;
+            let mut v = std::ptr::null_mut();
+            check(sys::napi_get_property(env, fields, k, &mut v), "reading a field")?;
+            let what = format!("{fname}: field '{key}'");
+            let (ty, bits, falign) = field_spec(env, &state, v, &what)?;
+            let r = match bits {
+                Some(w) => b.bitfield(Some(std::sync::Arc::from(key.as_str())), ty, w),
+                None => b.field(Some(std::sync::Arc::from(key.as_str())), ty, falign),
+            };
+            r.map_err(|e| Error::new(Code::ArgValue, format!("{what}: {e}")))?;
+        }
+        let rec = crate::types::Record::new(kind, name.as_deref().map(std::sync::Arc::from));
+        rec.complete(b.finish(align));
+        let ty = Type::Record(std::sync::Arc::new(rec));
+        if let (Some(n), Type::Record(r)) = (&name, &ty) {
+            let mut reg = state.registry_mut();
+            reg.records.insert(std::sync::Arc::from(n.as_str()), r.clone());
+            reg.typedefs.insert(std::sync::Arc::from(n.as_str()), ty.clone());
+        }
+        ctype_value(env, ty)
+    }
+}
+
+fn raw<'env>(v: Option<Unknown<'env>>) -> Option<Value> {
+    v.map(|u| u.raw())
+}
+
+/// A struct type: `struct('point', { x: 'int', y: 'int' })`. Fields are in
+/// declaration order; `'uint32_t:3'` is a bitfield; `{ packed: true }`,
+/// `{ pack: n }` and `{ align: n }` change the layout as their C
+/// attributes do. A named struct can be used by name afterwards.
+#[napi(
+    js_name = "struct",
+    ts_args_type = "nameOrFields: string | Record<string, FieldSpec>, fieldsOrOptions?: Record<string, FieldSpec> | RecordOptions, options?: RecordOptions",
+    ts_return_type = "CType"
+)]
+pub fn struct_type<'env>(
+    env: &'env Env,
+    a: Option<Unknown<'env>>,
+    b: Option<Unknown<'env>>,
+    c: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe { make_record(env.raw(), RecordKind::Struct, raw(a), raw(b), raw(c)) }.or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A union type: `union('value', { i: 'int64_t', d: 'double' })`.
+#[napi(
+    js_name = "union",
+    ts_args_type = "nameOrFields: string | Record<string, FieldSpec>, fieldsOrOptions?: Record<string, FieldSpec> | RecordOptions, options?: RecordOptions",
+    ts_return_type = "CType"
+)]
+pub fn union_type<'env>(
+    env: &'env Env,
+    a: Option<Unknown<'env>>,
+    b: Option<Unknown<'env>>,
+    c: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe { make_record(env.raw(), RecordKind::Union, raw(a), raw(b), raw(c)) }.or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A fixed-size array type: `array('int', 4)` is `int[4]`.
+#[napi(ts_args_type = "type: TypeSpec, length: number", ts_return_type = "CType")]
+pub fn array<'env>(env: &'env Env, ty: Unknown<'env>, n: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let t = type_arg(raw, &state, &Scope::new(), ty.raw(), "array(): the element type")?;
+            if t.size().is_none_or(|s| s == 0) {
+                return Err(Error::new(Code::ArgValue, format!("array(): {t} has no size")));
+            }
+            let len = if js::type_of(raw, n.raw()) == sys::ValueType::napi_number {
+                js::get_f64(raw, n.raw())?
+            } else {
+                -1.0
+            };
+            if len < 0.0 || len.fract() != 0.0 || len > 1e9 {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    "array(): the length must be a non-negative integer",
+                ));
+            }
+            ctype_value(raw, Type::array_of(t, Some(len as usize)))
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A pointer type: `pointer('int')` is `int *`, `pointer(point)` is `struct point *`.
+#[napi(ts_args_type = "type: TypeSpec", ts_return_type = "CType")]
+pub fn pointer<'env>(env: &'env Env, ty: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let t = type_arg(raw, &state, &Scope::new(), ty.raw(), "pointer(): the type")?;
+            ctype_value(raw, Type::pointer_to(t, false))
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// An opaque type: a struct only ever handled through pointers
+/// (`opaque('sqlite3')`, then `'sqlite3 *'`).
+#[napi(ts_args_type = "name: string", ts_return_type = "CType")]
+pub fn opaque<'env>(env: &'env Env, name: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let n = string_arg(raw, name.raw(), "opaque(): the name")?;
+            if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!("opaque(): '{n}' is not a C identifier"),
+                ));
+            }
+            let rec = std::sync::Arc::new(crate::types::Record::new(
+                RecordKind::Struct,
+                Some(std::sync::Arc::from(n.as_str())),
+            ));
+            let ty = Type::Record(rec.clone());
+            let mut reg = state.registry_mut();
+            reg.records.entry(std::sync::Arc::from(n.as_str())).or_insert(rec);
+            reg.typedefs.insert(std::sync::Arc::from(n.as_str()), ty.clone());
+            drop(reg);
+            ctype_value(raw, ty)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A callback type from a prototype:
+/// `callback('int cmp(const void *a, const void *b)')`. The result is the
+/// function pointer type; the name (`cmp`) is declared as the function type,
+/// so prototypes can say `cmp *compare`.
+#[napi(ts_args_type = "prototype: string", ts_return_type = "CType")]
+pub fn callback<'env>(env: &'env Env, proto: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let text = string_arg(raw, proto.raw(), "callback(): the prototype")?;
+            let decl = {
+                let registry = state.registry();
+                let mut local = Scope::new();
+                cdecl::parse_prototype(
+                    &text,
+                    Names {
+                        local: &mut local,
+                        bases: &[&registry],
+                    },
+                )
+                .map_err(|e| parse_error("callback()", &text, e))?
+            };
+            if let Err(e) = crate::callback::check_signature(&decl.sig) {
+                return Err(Error::new(
+                    Code::Unsupported,
+                    format!("callback(): {} cannot be a callback: {e}", decl.name),
+                ));
+            }
+            let f = Type::Function(std::sync::Arc::new(decl.sig));
+            state.registry_mut().typedefs.insert(decl.name.clone(), f.clone());
+            ctype_value(raw, Type::pointer_to(f, false))
         })()
     }
     .or_throw(env)?;

@@ -20,25 +20,41 @@ pub struct Options {
 /// The body of `new Function('V', 'R', body)`; calling that with the env's
 /// views and the function's `{ id, meta }` returns the wrapper.
 pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
+    if plan.variadic {
+        // Fixed arguments, then (type, value) pairs: all converted natively.
+        return "'use strict';\nconst { u32, invv, E } = V;\nconst { id, meta } = R;\n\
+                const f = function (...args) {\n  u32[0] = id;\n  return invv(...args);\n};\n\
+                f.async = function () {\n  E.unsupported(meta, 'an async call of a variadic function');\n};\n\
+                return f;\n"
+            .to_string();
+    }
     let n = plan.args.len();
-    let mut s = String::with_capacity(256 + 200 * n);
-    s.push_str(
-        "'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, P, mk, E } = V;\nconst { id, meta } = R;\n",
-    );
+    let mut s = String::with_capacity(256 + 400 * n);
+    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, P, mk, E } = V;\nconst { id, meta } = R;\n");
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
-    let _ = writeln!(s, "return function ({}) {{", params.join(", "));
-    let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
-    let mut natives = Vec::new();
-    for (k, arg) in plan.args.iter().enumerate() {
-        if arg.kind.may_be_native() {
-            let _ = writeln!(s, "  let o{k};");
-            natives.push(format!("o{k}"));
-        }
+    let natives: Vec<String> = plan
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind.may_be_native())
+        .map(|(k, _)| format!("o{k}"))
+        .collect();
+    // The arguments, checked and written into the buffer; shared by the
+    // function and its .async() twin.
+    let mut prologue = String::new();
+    let _ = writeln!(
+        prologue,
+        "  if (arguments.length !== {n}) E.count(meta, arguments.length);"
+    );
+    for o in &natives {
+        let _ = writeln!(prologue, "  let {o};");
     }
     for (k, arg) in plan.args.iter().enumerate() {
-        write_arg(&mut s, k, &arg.kind, arg.offset);
+        write_arg(&mut prologue, k, &arg.kind, arg.offset);
     }
-    s.push_str("  u32[0] = id;\n");
+    prologue.push_str("  u32[0] = id;\n");
+    let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
+    s.push_str(&prologue);
     let call = if natives.is_empty() && !plan.native_result() {
         "inv()".to_string()
     } else {
@@ -46,6 +62,10 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     };
     write_result(&mut s, &call, &plan.ret, plan.ret_offset, opts);
     s.push_str("};\n");
+    let _ = writeln!(s, "f.async = function ({}) {{", params.join(", "));
+    s.push_str(&prologue);
+    let _ = writeln!(s, "  return inva({});\n}};", natives.join(", "));
+    s.push_str("return f;\n");
     s
 }
 
@@ -114,6 +134,16 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
         }
         ArgKind::Value(_) => {
             let _ = writeln!(s, "  o{k} = {a};");
+        }
+        ArgKind::Callback(_) => {
+            let _ = writeln!(
+                s,
+                "  if ({a} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }}\n  \
+                 else if (typeof {a} === 'function') o{k} = {a};\n  \
+                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w})) o{k} = {a}; }}\n  \
+                 else {bad_type};",
+                w1 = w + 1
+            );
         }
         ArgKind::CString => {
             let _ = writeln!(
@@ -202,5 +232,86 @@ mod tests {
         assert!(!s.contains("invo("), "{s}");
         let s = src("const char *f(const char *s)");
         assert!(s.contains("return invo(o0);"), "{s}");
+    }
+}
+
+/// The adapter for a callback: `new Function('V', 'R', body)(views, { meta })`
+/// gives `function (fn, n0, ...)`, which reads the C arguments from the
+/// buffer (and `n0...`, decoded natively), calls `fn`, and writes its result
+/// back. It returns what native code must convert (a struct, a buffer), if
+/// anything.
+pub fn adapter_source(plan: &super::plan::CallbackPlan) -> String {
+    use super::plan::CbRet;
+    let mut s = String::with_capacity(512);
+    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, P, mk, E } = V;\nconst { meta } = R;\n");
+    let natives: Vec<String> = plan
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.scalar.is_none())
+        .map(|(k, _)| format!("n{k}"))
+        .collect();
+    let mut params = vec!["fn".to_string()];
+    params.extend(natives.iter().cloned());
+    let _ = writeln!(s, "const call = function ({}) {{", params.join(", "));
+    let mut call_args = Vec::new();
+    for (k, p) in plan.params.iter().enumerate() {
+        match &p.scalar {
+            Some(kind) => {
+                let _ = writeln!(s, "  const c{k} = {};", read_value(kind, p.offset));
+                call_args.push(format!("c{k}"));
+            }
+            None => call_args.push(format!("n{k}")),
+        }
+    }
+    // `put` checks the result and writes it (or returns what native code
+    // converts); `call` also hands back a Promise for the caller to await.
+    s.push_str("  const r = fn(");
+    s.push_str(&call_args.join(", "));
+    s.push_str(");\n  if (r instanceof Promise) return r;\n  return put(r);\n};\n");
+    s.push_str("function put(a0) {\n");
+    match &plan.ret {
+        CbRet::Void => {}
+        CbRet::Native(_) => s.push_str("  return a0;\n"),
+        CbRet::Scalar(kind) => {
+            if kind.may_be_native() {
+                s.push_str("  let o0;\n");
+            }
+            write_arg(&mut s, 0, kind, plan.ret_offset);
+            if kind.may_be_native() {
+                s.push_str("  return o0;\n");
+            }
+        }
+    }
+    s.push_str("}\ncall.put = put;\nreturn call;\n");
+    s
+}
+
+/// A JS expression reading a value of `kind` from the buffer at `off`.
+fn read_value(kind: &RetKind, off: usize) -> String {
+    let w = off / 4;
+    let q = off / 8;
+    match kind {
+        RetKind::Bool => format!("(i32[{w}] & 0xff) !== 0"),
+        RetKind::F32 => format!("f32[{w}]"),
+        RetKind::F64 => format!("f64[{q}]"),
+        RetKind::Pointer => format!("mk(u32[{w}], u32[{}])", w + 1),
+        RetKind::Int(i) => match (i.bytes, i.signed) {
+            (1, true) => format!("(i32[{w}] << 24) >> 24"),
+            (1, false) => format!("i32[{w}] & 0xff"),
+            (2, true) => format!("(i32[{w}] << 16) >> 16"),
+            (2, false) => format!("i32[{w}] & 0xffff"),
+            (4, true) => format!("i32[{w}]"),
+            (4, false) => format!("u32[{w}]"),
+            (_, true) => format!(
+                "((v) => (v <= 9007199254740991 && v >= -9007199254740991 ? v : b64[{q}]))(i32[{}] * 4294967296 + u32[{w}])",
+                w + 1
+            ),
+            (_, false) => format!(
+                "((v) => (v <= 9007199254740991 ? v : u64[{q}]))(u32[{}] * 4294967296 + u32[{w}])",
+                w + 1
+            ),
+        },
+        RetKind::Void | RetKind::CString | RetKind::Value(_) => "undefined".into(),
     }
 }

@@ -307,6 +307,11 @@ impl CallIf {
         Ok(CallIf { cif })
     }
 
+    /// The raw cif, for preparing closures.
+    pub fn as_raw(&self) -> *mut raw::ffi_cif {
+        self.cif.as_raw_ptr()
+    }
+
     /// Calls `f`. `args[i]` points at argument i; the result is written at
     /// `ret`, which must have room for the result or 8 bytes, whichever is more.
     ///

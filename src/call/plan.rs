@@ -31,6 +31,9 @@ pub enum ArgKind {
     CString,
     /// A struct, union or Go value passed by value, converted natively.
     Value(Type),
+    /// A function pointer: a JS function (lent a closure for the call), a
+    /// Pointer (a registered callback, a C function) or null.
+    Callback(Arc<Signature>),
 }
 
 #[derive(Clone, Debug)]
@@ -74,13 +77,19 @@ pub struct Plan {
     pub route: Route,
     /// Bytes of the buffer the call uses.
     pub frame: usize,
+    /// Declared with `...`: the extra arguments come as (type, value) pairs
+    /// and are converted natively.
+    pub variadic: bool,
 }
 
 impl ArgKind {
     /// Whether the native invoker receives this argument as an N-API value
     /// (when JS could not write it into the buffer itself).
     pub fn may_be_native(&self) -> bool {
-        matches!(self, ArgKind::Pointer(_) | ArgKind::CString | ArgKind::Value(_))
+        matches!(
+            self,
+            ArgKind::Pointer(_) | ArgKind::CString | ArgKind::Value(_) | ArgKind::Callback(_)
+        )
     }
 
     /// Values only the register route can take (scalars and pointers).
@@ -101,7 +110,10 @@ fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
         Type::F32 => ArgKind::F32,
         Type::F64 => ArgKind::F64,
         t if t.is_c_string() => ArgKind::CString,
-        Type::Pointer(p) => ArgKind::Pointer(p.to.clone()),
+        Type::Pointer(p) => match &p.to {
+            Type::Function(sig) => ArgKind::Callback(sig.clone()),
+            to => ArgKind::Pointer(to.clone()),
+        },
         Type::Void => return Err("a parameter cannot be void".into()),
         Type::Go(GoType::String) | Type::Go(GoType::Slice) | Type::Record(_) => match ty.by_value_problem() {
             Some(p) => return Err(p),
@@ -141,9 +153,6 @@ impl Plan {
     /// Plans a call to a function of this signature. The error says which
     /// parameter cannot be passed and why.
     pub fn new(sig: &Signature) -> Result<Plan, String> {
-        if sig.variadic {
-            return Err("variadic functions are not supported yet".into());
-        }
         let mut kinds = Vec::with_capacity(sig.params.len());
         for (i, p) in sig.params.iter().enumerate() {
             let k = arg_kind(&p.ty).map_err(|e| match &p.name {
@@ -156,6 +165,7 @@ impl Plan {
         let ints = kinds.iter().filter(|k| !k.is_float()).count();
         let floats = kinds.len() - ints;
         let direct = abi::DIRECT
+            && !sig.variadic
             && ints <= abi::INT_REGS
             && floats <= abi::FLOAT_REGS
             && kinds.iter().all(ArgKind::is_scalar)
@@ -217,6 +227,7 @@ impl Plan {
             ret_offset,
             route,
             frame,
+            variadic: sig.variadic,
         })
     }
 
@@ -306,5 +317,81 @@ mod tests {
         let e = plan("void f(struct opaque s)").unwrap_err();
         assert!(e.contains("parameter 1"), "{e}");
         assert!(e.contains("incomplete"), "{e}");
+    }
+}
+
+/// How a C callback's arguments reach the JS function and its result comes
+/// back: the native trampoline writes scalar arguments into the buffer, the
+/// generated adapter reads them, calls the function and writes the result.
+#[derive(Clone, Debug)]
+pub struct CallbackPlan {
+    pub params: Vec<CbParam>,
+    pub ret: CbRet,
+    pub ret_ty: Type,
+    pub ret_offset: usize,
+    pub frame: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct CbParam {
+    pub ty: Type,
+    /// `Some(kind)` when the adapter reads it from the buffer at `offset`;
+    /// `None` when native code decodes it (strings, structs) and passes it.
+    pub scalar: Option<RetKind>,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum CbRet {
+    /// Written by the adapter into the buffer, checked like an argument.
+    Scalar(ArgKind),
+    /// Returned by the adapter and converted natively.
+    Native(Type),
+    Void,
+}
+
+impl CallbackPlan {
+    pub fn new(sig: &Signature) -> Result<CallbackPlan, String> {
+        if sig.variadic {
+            return Err("a variadic function cannot be a callback".into());
+        }
+        let mut params = Vec::with_capacity(sig.params.len());
+        let mut off = HEADER;
+        for (i, p) in sig.params.iter().enumerate() {
+            let kind = ret_kind(&p.ty).map_err(|e| format!("parameter {}: {e}", i + 1))?;
+            let scalar = match kind {
+                RetKind::CString | RetKind::Value(_) => None,
+                k => Some(k),
+            };
+            let size = super::ffi::slot_size(&p.ty);
+            params.push(CbParam {
+                ty: p.ty.clone(),
+                scalar,
+                offset: off,
+            });
+            off += size;
+        }
+        let ret = match &sig.ret {
+            Type::Void => CbRet::Void,
+            t if t.is_c_string() => {
+                return Err("a callback cannot return a C string: the JS string's memory would be gone; return a Pointer (const void *) instead".into())
+            }
+            t => match arg_kind(t).map_err(|e| format!("result: {e}"))? {
+                ArgKind::Value(t) => CbRet::Native(t),
+                k => CbRet::Scalar(k),
+            },
+        };
+        let ret_offset = off;
+        let frame = ret_offset + super::ffi::slot_size(&sig.ret);
+        if frame > BUFFER_SIZE {
+            return Err("the callback's arguments are too large".into());
+        }
+        Ok(CallbackPlan {
+            params,
+            ret,
+            ret_ty: sig.ret.clone(),
+            ret_offset,
+            frame,
+        })
     }
 }

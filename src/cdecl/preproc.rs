@@ -1665,6 +1665,15 @@ impl<'a> Pp<'a> {
                 }
             }
         }
+        if !toks.first().is_some_and(|t| t.kind == Kind::Str || t.is("<")) {
+            // `__has_include(MACRO)`.
+            let ptoks = toks.into_iter().map(PTok::new).collect();
+            toks = self
+                .expand_isolated(ptoks, Mode::Text, pos)?
+                .into_iter()
+                .map(|p| p.tok)
+                .collect();
+        }
         let (name, angled) = self.header_name(&toks, pos)?;
         if name.is_empty() {
             return Ok(false);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::cdecl::lexer;
 use crate::cdecl::parser::{self, Decl};
 use std::collections::HashMap;
 
@@ -51,12 +52,6 @@ fn pp(src: &str) -> String {
 fn norm(expected: &str) -> String {
     join(&lexer::lex(expected, 0).unwrap())
 }
-
-fn lexer_ok(src: &str) -> String {
-    norm(src)
-}
-
-use crate::cdecl::lexer;
 
 fn functions(toks: &[Token]) -> (Vec<Decl>, Vec<parser::Skipped>, Result<(), crate::cdecl::ParseError>) {
     let mut local = Scope::new();
@@ -210,7 +205,7 @@ xglue(HIGH, LOW)
     // C11 6.10.3.3 EXAMPLE: `##` produced by pasting is not an operator.
     let src = "#define hash_hash # ## #\n#define mkstr(a) # a\n#define in_between(a) mkstr(a)\n\
                #define join(c, d) in_between(c hash_hash d)\nchar p[] = join(x, y);";
-    assert_eq!(pp(src), lexer_ok(r#"char p[] = "x ## y";"#));
+    assert_eq!(pp(src), norm(r#"char p[] = "x ## y";"#));
     // Placemarkers, pasting into numbers and punctuators.
     assert_eq!(
         pp("#define cat(a, b) a ## b\ncat(,) cat(a,) cat(,b) cat(1, 2) cat(-, >) cat(<<, =)"),
@@ -426,6 +421,13 @@ fn has_include_and_friends() {
         "yes"
     );
     assert!(run("#if __has_include\n#endif").is_err());
+    let out = run_opts(
+        "#define HDR <x.h>\n#define Q \"a.h\"\n#if __has_include(HDR) && __has_include(Q)\nyes\n#endif",
+        &files,
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(join(&out.tokens), "yes");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 // options) plus the type-level C prototype parser that types
 // `lib.func('int f(int x)')`, which no generator can write.
 
-/** A C address. Only cshared makes them: from results, `lib.symbol()` and `pointer()`. NULL is `null`. */
+/** A C address. Only cshared makes them: from results, `lib.symbol()`, `alloc()` and `makePointer()`. NULL is `null`. */
 export interface Pointer {
   /** The address as a bigint. */
   readonly address: bigint
@@ -52,6 +52,19 @@ export interface SkippedDeclaration {
   readonly reason: string
   readonly file: string
   readonly line: number
+}
+
+/** A struct or union field: a type (`'uint32_t:3'` is a 3-bit bitfield), or `{ type, bits?, align? }`. */
+export type FieldSpec = TypeSpec | { type: TypeSpec; bits?: number; align?: number }
+
+/** Layout options of struct() and union(), as their C attributes. */
+export interface RecordOptions {
+  /** `__attribute__((packed))`: no padding. */
+  packed?: boolean
+  /** `#pragma pack(n)`: no member aligned to more than n. */
+  pack?: number
+  /** `__attribute__((aligned(n)))`: the record is aligned to at least n. */
+  align?: number
 }
 
 /** A C type: a type name such as `'int64'`, `'const char *'` or `'struct point'`, or a `CType`. */

@@ -2,7 +2,7 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, inv, invo) {
+(function prelude(buffer, inv, invo, inva, invv) {
   'use strict';
   const i32 = new Int32Array(buffer);
   const u32 = new Uint32Array(buffer);
@@ -20,7 +20,7 @@
     #hi;
     constructor(token, lo, hi) {
       if (token !== TOKEN) {
-        const e = new TypeError('Pointers are made by cshared only (results, lib.symbol(), alloc(), pointer()).');
+        const e = new TypeError('Pointers are made by cshared only (results, lib.symbol(), alloc(), makePointer()).');
         e.code = 'ERR_ARG_TYPE';
         throw e;
       }
@@ -120,12 +120,12 @@
       const what = typeof v === 'number' && !Number.isInteger(v) ? 'an integer' : `in range ${p.range}`;
       fail(RangeError, 'ERR_ARG_RANGE', `${argName(meta, k)} (${p.type}) must be ${what}, got ${describe(v)}`);
     },
-    closed(name) {
-      fail(Error, 'ERR_CLOSED', `${name}(): the library was closed`);
+    unsupported(meta, what) {
+      fail(Error, 'ERR_UNSUPPORTED', `${meta.name}(): ${what} is not supported`);
     },
   };
 
-  const views = { i32, u32, f32, f64, b64, u64, inv, invo, P: Pointer, mk: makePtr, E };
+  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, P: Pointer, mk: makePtr, E };
 
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.

@@ -364,7 +364,7 @@ impl Codec<'_> {
                         let p = Path::Index(path, i as u32);
                         write_int(mem.add(i * 8), 8, self.int(e, int, &p)?);
                     }
-                    scratch.write_back(v, mem, Type::Int(int), n);
+                    scratch.write_back(env, v, mem, Type::Int(int), n)?;
                     (mem as usize, n)
                 }
                 ValueType::napi_object => match super::buffer_data(env, v) {

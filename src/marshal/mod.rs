@@ -27,15 +27,26 @@ pub struct Scratch {
     used: usize,
     heap: Vec<Vec<u128>>,
     writebacks: Vec<WriteBack>,
+    /// Closures lent to the call for JS function arguments.
+    lent: Vec<crate::callback::Lent>,
+    /// The call is async: lent closures hold their functions by reference.
+    pub keep: bool,
 }
 
 /// After the call, decode `count` values of `ty` at `mem` back into `target`
 /// (the elements of an array, or the fields of an object when `count` is 0).
 struct WriteBack {
-    target: Value,
+    target: Target,
     mem: *mut u8,
     ty: Type,
     count: usize,
+}
+
+/// A value to update after the call: held directly during a synchronous
+/// call, by a reference across an async one.
+enum Target {
+    Value(Value),
+    Ref(sys::napi_ref),
 }
 
 impl Scratch {
@@ -45,12 +56,35 @@ impl Scratch {
             used: 0,
             heap: Vec::new(),
             writebacks: Vec::new(),
+            lent: Vec::new(),
+            keep: false,
+        }
+    }
+
+    /// Gives back the closures lent to the call. An error if C called one of
+    /// them from another thread while the call was running.
+    pub unsafe fn release_callbacks(&mut self, env: napi_env) -> Result<()> {
+        let mut misused = None;
+        for l in self.lent.drain(..) {
+            if l.misused() && misused.is_none() {
+                misused = Some(l.name().to_string());
+            }
+            unsafe { l.release(env) };
+        }
+        match misused {
+            Some(name) => Err(Error::new(
+                Code::Unsupported,
+                format!(
+                    "callback '{name}' was called from another thread while the call was running on the JS thread; C got a default value. Call the function with .async(), or register() the callback"
+                ),
+            )),
+            None => Ok(()),
         }
     }
 
     /// Whether nothing was made that must outlive a call.
     pub fn is_empty(&self) -> bool {
-        self.used == 0 && self.heap.is_empty() && self.writebacks.is_empty()
+        self.used == 0 && self.heap.is_empty() && self.writebacks.is_empty() && self.lent.is_empty()
     }
 
     /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
@@ -61,8 +95,21 @@ impl Scratch {
         p
     }
 
-    fn write_back(&mut self, target: Value, mem: *mut u8, ty: Type, count: usize) {
+    pub(crate) unsafe fn write_back(
+        &mut self,
+        env: napi_env,
+        target: Value,
+        mem: *mut u8,
+        ty: Type,
+        count: usize,
+    ) -> Result<()> {
+        let target = if self.keep {
+            Target::Ref(unsafe { js::new_ref(env, target)? })
+        } else {
+            Target::Value(target)
+        };
         self.writebacks.push(WriteBack { target, mem, ty, count });
+        Ok(())
     }
 
     /// Copies the JS string `v` as a NUL-terminated UTF-8 C string and returns
@@ -104,19 +151,35 @@ impl Scratch {
     pub unsafe fn finish(&mut self, codec: &Codec) -> Result<()> {
         unsafe {
             let env = codec.env;
+            let mut result = Ok(());
             for wb in std::mem::take(&mut self.writebacks) {
-                let size = wb.ty.size().unwrap_or(0);
-                if wb.count == 0 {
-                    let fresh = codec.decode(&wb.ty, wb.mem, true)?;
-                    assign(env, wb.target, fresh)?;
-                } else {
-                    for i in 0..wb.count {
-                        let v = codec.decode(&wb.ty, wb.mem.add(i * size), true)?;
-                        js::set_element(env, wb.target, i as u32, v)?;
+                let target = match wb.target {
+                    Target::Value(v) => Ok(v),
+                    Target::Ref(r) => {
+                        let v = js::deref(env, r);
+                        sys::napi_delete_reference(env, r);
+                        v
                     }
+                };
+                if result.is_err() {
+                    continue;
                 }
+                result = (|| -> Result<()> {
+                    let target = target?;
+                    let size = wb.ty.size().unwrap_or(0);
+                    if wb.count == 0 {
+                        let fresh = codec.decode(&wb.ty, wb.mem, true)?;
+                        assign(env, target, fresh)?;
+                    } else {
+                        for i in 0..wb.count {
+                            let v = codec.decode(&wb.ty, wb.mem.add(i * size), true)?;
+                            js::set_element(env, target, i as u32, v)?;
+                        }
+                    }
+                    Ok(())
+                })();
             }
-            Ok(())
+            result
         }
     }
 }
@@ -224,7 +287,7 @@ pub unsafe fn arg(
                     let size = to.size().unwrap_or(0);
                     let mem = scratch.alloc(size, to.align().unwrap_or(8));
                     codec.encode(scratch, v, to, mem, &path)?;
-                    scratch.write_back(v, mem, to.clone(), 0);
+                    scratch.write_back(env, v, mem, to.clone(), 0)?;
                     mem as usize
                 } else {
                     codec.pointer(scratch, v, to, &path)?
@@ -233,6 +296,19 @@ pub unsafe fn arg(
                 Ok(())
             }
             ArgKind::Value(ty) => codec.encode(scratch, v, ty, slot, &path),
+            ArgKind::Callback(_) if t == ValueType::napi_undefined => Ok(()),
+            ArgKind::Callback(sig) => {
+                let addr = if t == ValueType::napi_function {
+                    let lent = crate::callback::lend(env, codec.state, sig, v, scratch.keep)?;
+                    let code = lent.code() as usize;
+                    scratch.lent.push(lent);
+                    code
+                } else {
+                    codec.pointer(scratch, v, &Type::Void, &path)?
+                };
+                std::ptr::write_unaligned(slot as *mut usize, addr);
+                Ok(())
+            }
             _ => Err(Error::new(
                 Code::Internal,
                 format!("{} is not passed natively", label()),
@@ -266,7 +342,7 @@ unsafe fn out_array(codec: &Codec, arr: Value, to: &Type, scratch: &mut Scratch,
             let p = Path::Index(path, i as u32);
             codec.encode(scratch, e, to, mem.add(i * size), &p)?;
         }
-        scratch.write_back(arr, mem, to.clone(), n);
+        scratch.write_back(env, arr, mem, to.clone(), n)?;
         Ok(mem as usize)
     }
 }

@@ -1,0 +1,134 @@
+//! Long-lived callbacks and errno.
+
+use super::types;
+use crate::callback;
+use crate::cdecl::{self, Names, Scope};
+use crate::env::EnvState;
+use crate::error::{Code, Error, OrThrow, Result};
+use crate::js::{self, Value};
+use crate::types::{Signature, Type};
+use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::{sys, Env};
+use napi_derive::napi;
+use std::sync::Arc;
+
+/// The signature a callback type names: a `callback()` CType (or any
+/// function pointer type), a function type's name, or a prototype.
+unsafe fn callback_sig(env: sys::napi_env, state: &EnvState, v: Value, what: &str) -> Result<Arc<Signature>> {
+    unsafe {
+        let from_type = |t: &Type| -> Option<Arc<Signature>> {
+            match t {
+                Type::Function(sig) => Some(sig.clone()),
+                Type::Pointer(p) => match &p.to {
+                    Type::Function(sig) => Some(sig.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        if js::type_of(env, v) == sys::ValueType::napi_string {
+            let text = js::get_string(env, v)?;
+            let registry = state.registry();
+            let mut local = Scope::new();
+            if let Ok(t) = cdecl::parse_type(
+                &text,
+                Names {
+                    local: &mut local,
+                    bases: &[&registry],
+                },
+            ) {
+                return from_type(&t)
+                    .ok_or_else(|| Error::new(Code::ArgType, format!("{what}: {t} is not a function type")));
+            }
+            let mut local = Scope::new();
+            let decl = cdecl::parse_prototype(
+                &text,
+                Names {
+                    local: &mut local,
+                    bases: &[&registry],
+                },
+            )
+            .map_err(|e| super::parse_error(what, &text, e))?;
+            return Ok(Arc::new(decl.sig));
+        }
+        let t = types::type_arg(env, state, &Scope::new(), v, what)?;
+        from_type(&t).ok_or_else(|| Error::new(Code::ArgType, format!("{what}: {t} is not a function type")))
+    }
+}
+
+/// Makes a JS function callable from C for as long as it stays registered:
+/// `register((a, b) => a - b, cmp)`, with `cmp` from `callback()` (or a
+/// prototype string). Returns the function pointer to give to C. C may call
+/// it from any thread; it runs on this thread. `onError` receives what the
+/// function throws (C gets a zero result); by default it is a warning.
+#[napi(
+    ts_args_type = "fn: (...args: any[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }",
+    ts_return_type = "Pointer"
+)]
+pub fn register<'env>(
+    env: &'env Env,
+    f: Unknown<'env>,
+    ty: Unknown<'env>,
+    opts: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            if js::type_of(raw, f.raw()) != sys::ValueType::napi_function {
+                return Err(Error::new(
+                    Code::ArgType,
+                    "register(): the first argument must be a function",
+                ));
+            }
+            let sig = callback_sig(raw, &state, ty.raw(), "register(): the callback type")?;
+            let on_error = match opts.map(|o| o.raw()) {
+                Some(o) if js::type_of(raw, o) == sys::ValueType::napi_object => {
+                    let h = js::get(raw, o, c"onError")?;
+                    match js::type_of(raw, h) {
+                        sys::ValueType::napi_undefined => None,
+                        sys::ValueType::napi_function => Some(h),
+                        _ => {
+                            return Err(Error::new(
+                                Code::ArgType,
+                                "register(): options.onError must be a function",
+                            ))
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let addr = callback::register(raw, &state, &sig, f.raw(), on_error)?;
+            state.make_pointer(raw, addr)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// Unregisters a callback made by `register()`. C must not call it
+/// afterwards: if it does, the process stops with a message naming it.
+#[napi(ts_args_type = "callback: Pointer")]
+pub fn unregister(env: &Env, p: Unknown) -> napi::Result<()> {
+    unsafe {
+        (|| -> Result<()> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let addr = state.read_pointer(raw, p.raw())?.ok_or_else(|| {
+                Error::new(
+                    Code::ArgType,
+                    "unregister(): the argument must be the Pointer register() returned",
+                )
+            })?;
+            callback::unregister(raw, &state, addr)
+        })()
+        .or_throw(env)
+    }
+}
+
+/// errno as the last foreign call on this thread left it (captured right
+/// after the call, before Node could change it; 0 if the call did not set it).
+#[napi]
+pub fn errno() -> i32 {
+    crate::invoke::LAST_ERRNO.with(|e| e.get())
+}
