@@ -99,6 +99,8 @@ pub struct Slot {
     sync: AtomicBool,
     /// C called it from another thread during that synchronous call.
     pub misused: AtomicBool,
+    /// Lent to an async call: where its errors go (the call rejects with them).
+    task: std::sync::atomic::AtomicPtr<TaskErrors>,
     func: UnsafeCell<Func>,
     /// Where errors go for a registered callback with `onError` (a napi_ref).
     on_error: UnsafeCell<Option<sys::napi_ref>>,
@@ -416,7 +418,10 @@ unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
             ret: UnsafeCell::new(vec![0u8; size]),
             done: Mutex::new(false),
             cv: Condvar::new(),
-            task: CURRENT_TASK.with(|t| t.get()),
+            task: match slot.task.load(Ordering::Acquire) {
+                t if !t.is_null() => t,
+                _ => CURRENT_TASK.with(|t| t.get()),
+            },
         });
         let req_ptr = Box::into_raw(req);
         let queued = match slot.link.tsfn.lock() {
@@ -631,6 +636,7 @@ fn new_slot(shared: &Arc<CbShared>, link: &Arc<EnvLink>) -> Result<Arc<Slot>> {
             state: AtomicU8::new(IDLE),
             sync: AtomicBool::new(false),
             misused: AtomicBool::new(false),
+            task: std::sync::atomic::AtomicPtr::new(null_mut()),
             func: UnsafeCell::new(Func::None),
             on_error: UnsafeCell::new(None),
             code,
@@ -654,8 +660,16 @@ pub struct Lent {
 }
 
 /// Lends a closure calling `f` (a JS function) for the duration of a call.
-/// `keep`: the call is async, so the function is held by a reference.
-pub unsafe fn lend(env: napi_env, state: &EnvState, sig: &Signature, f: Value, keep: bool) -> Result<Lent> {
+/// `task`: the call is async (its errors go there), so the function is held
+/// by a reference.
+pub unsafe fn lend(
+    env: napi_env,
+    state: &EnvState,
+    sig: &Signature,
+    f: Value,
+    task: Option<&Arc<TaskErrors>>,
+) -> Result<Lent> {
+    let keep = task.is_some();
     unsafe {
         let name = function_name(env, f);
         let ty = state.callbacks.borrow_mut().ty(env, state, sig, &name)?;
@@ -669,6 +683,8 @@ pub unsafe fn lend(env: napi_env, state: &EnvState, sig: &Signature, f: Value, k
             None => Func::Value(f),
         };
         slot.sync.store(!keep, Ordering::Release);
+        let t = task.map_or(null_mut(), |t| Arc::as_ptr(t) as *mut TaskErrors);
+        slot.task.store(t, Ordering::Release);
         slot.misused.store(false, Ordering::Release);
         slot.state.store(LENT, Ordering::Release);
         Ok(Lent { ty, slot, r })
@@ -693,6 +709,7 @@ impl Lent {
     pub unsafe fn release(self, env: napi_env) {
         unsafe {
             self.slot.state.store(IDLE, Ordering::Release);
+            self.slot.task.store(null_mut(), Ordering::Release);
             *self.slot.func.get() = Func::None;
             if let Some(r) = self.r {
                 sys::napi_delete_reference(env, r);

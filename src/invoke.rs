@@ -286,7 +286,7 @@ struct Task {
     deferred: sys::napi_deferred,
     work: sys::napi_async_work,
     errno: i32,
-    errors: TaskErrors,
+    errors: std::sync::Arc<TaskErrors>,
 }
 
 pub unsafe extern "C" fn inva(env: napi_env, info: napi_callback_info) -> Value {
@@ -314,8 +314,10 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
             state,
             bigint: bound.opts.bigint,
         };
+        let errors = std::sync::Arc::new(TaskErrors::default());
         let mut scratch = Box::new(Scratch::new());
         scratch.keep = true;
+        scratch.task = Some(errors.clone());
         convert(&codec, &bound, args, fp, &mut scratch)?;
         let mut refs = Vec::new();
         for &v in args {
@@ -344,7 +346,7 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
             deferred,
             work: null_mut(),
             errno: 0,
-            errors: TaskErrors::default(),
+            errors,
         });
         let name = js::string(env, "cshared.async")?;
         let raw = Box::into_raw(task);
@@ -391,7 +393,7 @@ unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
     unsafe {
         let task = &mut *(data as *mut Task);
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            CURRENT_TASK.with(|t| t.set(&task.errors));
+            CURRENT_TASK.with(|t| t.set(std::sync::Arc::as_ptr(&task.errors)));
             let fp = task.frame.as_mut_ptr() as *mut u8;
             task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr());
             CURRENT_TASK.with(|t| t.set(std::ptr::null()));
@@ -520,16 +522,16 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
             {
                 return Err(Error::new(Code::Unsupported, format!("{what}: {p}")));
             }
-            extra.push(promote(t));
+            extra.push((promote(t.clone()), t));
         }
-        let key: Vec<String> = extra.iter().map(|t| t.to_string()).collect();
+        let key: Vec<String> = extra.iter().map(|(t, _)| t.to_string()).collect();
         let key = key.join(",");
         let cached = bound.var_cifs.borrow().get(&key).cloned();
         let cif = match cached {
             Some(c) => c,
             None => {
                 let mut types: Vec<crate::types::Type> = plan.args.iter().map(|a| a.ty.clone()).collect();
-                types.extend(extra.iter().cloned());
+                types.extend(extra.iter().map(|(t, _)| t.clone()));
                 let c = Rc::new(
                     crate::call::ffi::CallIf::new(&types, &plan.ret_ty, Some(fixed))
                         .map_err(|e| Error::new(Code::Unsupported, format!("{}(): {e}", bound.name)))?,
@@ -541,7 +543,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         // The frame: fixed arguments where the plan puts them, then the extras.
         let mut offsets: Vec<usize> = plan.args.iter().map(|a| a.offset).collect();
         let mut end = plan.frame;
-        for t in &extra {
+        for (t, _) in &extra {
             offsets.push(end);
             end += crate::call::ffi::slot_size(t);
         }
@@ -563,16 +565,38 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
                     codec.encode(&mut scratch, args[k], &a.ty, slot, &marshal::codec::Path::Root(&label))?;
                 }
             }
-            for (i, t) in extra.iter().enumerate() {
+            for (i, (promoted, declared)) in extra.iter().enumerate() {
                 let label = || format!("{}(): variadic argument {}", bound.name, fixed + i + 1);
                 let v = args[fixed + 2 * i + 1];
-                codec.encode(
-                    &mut scratch,
-                    v,
-                    t,
-                    fp.add(offsets[fixed + i]),
-                    &marshal::codec::Path::Root(&label),
-                )?;
+                let slot = fp.add(offsets[fixed + i]);
+                // Checked as the declared type, passed as the promoted one.
+                let mut tmp = [0u64; 2];
+                let t = tmp.as_mut_ptr() as *mut u8;
+                let path = marshal::codec::Path::Root(&label);
+                match declared {
+                    crate::types::Type::F32 => {
+                        codec.encode(&mut scratch, v, declared, t, &path)?;
+                        std::ptr::write_unaligned(
+                            slot as *mut f64,
+                            f64::from(std::ptr::read_unaligned(t as *const f32)),
+                        );
+                    }
+                    crate::types::Type::Bool => {
+                        codec.encode(&mut scratch, v, declared, t, &path)?;
+                        std::ptr::write_unaligned(slot as *mut i32, i32::from(*t));
+                    }
+                    crate::types::Type::Char(int) | crate::types::Type::Int(int) if int.bytes < 4 => {
+                        codec.encode(&mut scratch, v, declared, t, &path)?;
+                        let n = marshal::codec::read_int(t, *int);
+                        std::ptr::write_unaligned(slot as *mut i32, n as i32);
+                    }
+                    crate::types::Type::Enum(e) if e.repr.bytes < 4 => {
+                        codec.encode(&mut scratch, v, declared, t, &path)?;
+                        let n = marshal::codec::read_int(t, e.repr);
+                        std::ptr::write_unaligned(slot as *mut i32, n as i32);
+                    }
+                    _ => codec.encode(&mut scratch, v, promoted, slot, &path)?,
+                }
             }
             Ok(())
         })();

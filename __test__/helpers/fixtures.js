@@ -36,6 +36,18 @@ function cLibrary(name, extraArgs = [], src = path.join(root, 'fixtures', `${nam
   return out;
 }
 
+/** Compiles and runs a C program from __test__/fixtures; returns its stdout. */
+function cProgram(name, src, extraArgs = []) {
+  fs.mkdirSync(buildDir, { recursive: true });
+  const out = path.join(buildDir, name + (process.platform === 'win32' ? '.exe' : ''));
+  if (!fresh(out, [src])) {
+    atomically(out, (tmp) => {
+      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-o', tmp, src, ...extraArgs], { stdio: 'inherit' });
+    });
+  }
+  return execFileSync(out, { encoding: 'utf8' });
+}
+
 let goChecked;
 /** The Go toolchain: { go, version } if one (>= 1.21) is on PATH, else null. */
 function goToolchain() {
@@ -95,4 +107,4 @@ function goOrSkip(t, name) {
   return lib;
 }
 
-module.exports = { cLibrary, goLibrary, goOrSkip, goToolchain, buildDir, root };
+module.exports = { cLibrary, cProgram, goLibrary, goOrSkip, goToolchain, buildDir, root };

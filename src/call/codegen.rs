@@ -24,7 +24,7 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         // Fixed arguments, then (type, value) pairs: all converted natively.
         return "'use strict';\nconst { u32, invv, E } = V;\nconst { id, meta } = R;\n\
                 const f = function (...args) {\n  u32[0] = id;\n  return invv(...args);\n};\n\
-                f.async = function () {\n  E.unsupported(meta, 'an async call of a variadic function');\n};\n\
+                f.async = function () {\n  try {\n    E.unsupported(meta, 'an async call of a variadic function');\n  } catch (e) {\n    return Promise.reject(e);\n  }\n};\n\
                 return f;\n"
             .to_string();
     }
@@ -62,9 +62,14 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     };
     write_result(&mut s, &call, &plan.ret, plan.ret_offset, opts);
     s.push_str("};\n");
-    let _ = writeln!(s, "f.async = function ({}) {{", params.join(", "));
+    // Argument errors reject the Promise rather than throw.
+    let _ = writeln!(s, "f.async = function ({}) {{\n try {{", params.join(", "));
     s.push_str(&prologue);
-    let _ = writeln!(s, "  return inva({});\n}};", natives.join(", "));
+    let _ = writeln!(
+        s,
+        "  return inva({});\n }} catch (e) {{\n  return Promise.reject(e);\n }}\n}};",
+        natives.join(", ")
+    );
     s.push_str("return f;\n");
     s
 }

@@ -228,7 +228,7 @@ impl Codec<'_> {
             std::ptr::write_bytes(dst, 0, n * esize);
             let t = js::type_of(env, v);
             if t == ValueType::napi_string && matches!(a.elem, Type::Char(_)) {
-                let bytes = scratch.c_string(env, v)?.to_vec();
+                let bytes = js::get_string(env, v)?.into_bytes();
                 if bytes.len() > n {
                     return Err(Error::new(
                         Code::ArgRange,

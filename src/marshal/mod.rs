@@ -29,7 +29,9 @@ pub struct Scratch {
     writebacks: Vec<WriteBack>,
     /// Closures lent to the call for JS function arguments.
     lent: Vec<crate::callback::Lent>,
-    /// The call is async: lent closures hold their functions by reference.
+    /// The call is async: lent closures hold their functions by reference,
+    /// and report their errors here.
+    pub task: Option<std::sync::Arc<crate::callback::TaskErrors>>,
     pub keep: bool,
 }
 
@@ -57,6 +59,7 @@ impl Scratch {
             heap: Vec::new(),
             writebacks: Vec::new(),
             lent: Vec::new(),
+            task: None,
             keep: false,
         }
     }
@@ -299,7 +302,7 @@ pub unsafe fn arg(
             ArgKind::Callback(_) if t == ValueType::napi_undefined => Ok(()),
             ArgKind::Callback(sig) => {
                 let addr = if t == ValueType::napi_function {
-                    let lent = crate::callback::lend(env, codec.state, sig, v, scratch.keep)?;
+                    let lent = crate::callback::lend(env, codec.state, sig, v, scratch.task.as_ref())?;
                     let code = lent.code() as usize;
                     scratch.lent.push(lent);
                     code
