@@ -1,21 +1,19 @@
 //! cshared: call C-ABI shared libraries (Go c-shared, C, Rust cdylib, Zig)
 //! from Node.js.
 //!
-//! Pure Rust, testable with `cargo test`: `types` (the C type model and
-//! layouts), `cdecl` (C declarations), `call` (call plans, the register
-//! route, libffi, wrapper source). N-API on top: `env` (per-environment
-//! state), `bind` and `invoke` (bound functions and the hot path), `marshal`
-//! (JS ⇄ C values), `api` (the exported functions and classes).
+//! The pure-Rust core (C types, declarations, headers, call plans,
+//! typings) is the `cshared-core` crate in crates/core. This crate is the
+//! Node-API side: `env` (per-environment state), `bind` and `invoke` (bound
+//! functions and the hot path), `callback` (C → JS), `marshal` (JS ⇄ C
+//! values), `library` and `go` (loading, and Go's runtime), `api` (the
+//! exported functions and classes), `error` (every error's code).
 #![deny(clippy::unwrap_used)]
 
-pub mod call;
-pub mod cdecl;
+pub use cshared_core::{call, cdecl, header, types, typings};
+
 pub mod error;
 pub mod go;
-pub mod header;
 pub mod library;
-pub mod types;
-pub mod typings;
 
 pub(crate) mod api;
 mod bind;
