@@ -73,8 +73,14 @@ export type TypeSpec = string | CType
 /** A value a C argument accepts or a C result becomes. */
 export type CValue = number | bigint | boolean | string | Pointer | null | ArrayBuffer | ArrayBufferView | object
 
+/** A bound C function: call it, or `.async()` it on the thread pool. */
+export type CFunction<A extends unknown[], R> = ((...args: A) => R) & {
+  /** Runs the call on the libuv thread pool; the Promise settles with its result. */
+  async(...args: A): Promise<R>
+}
+
 /** A bound C function, when its types are not known statically. */
-export type ForeignFunction = (...args: CValue[]) => CValue | undefined
+export type ForeignFunction = CFunction<CValue[], CValue | undefined>
 
 // What a Library gets from a header (all empty without one).
 export interface Library {
@@ -174,7 +180,7 @@ export type ProtoFunction<S extends string> = string extends S
     ? CshWords<Tail> extends [] | [';']
       ? Params extends `${string}(${string}`
         ? ForeignFunction
-        : (...args: CshParamList<Params>) => CshOutValue[CshKind<CshWords<CshSpaced<Head>> extends [...infer R extends string[], string] ? R : []>]
+        : CFunction<CshParamList<Params>, CshOutValue[CshKind<CshWords<CshSpaced<Head>> extends [...infer R extends string[], string] ? R : []>]>
       : ForeignFunction
     : ForeignFunction
 

@@ -250,8 +250,8 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
   assert.match(dts, /export interface Demo \{/);
   assert.match(dts, /\/\*\*\n \* A point on the plane\.\n \*\/\nexport interface demo_point \{\n  x: number\n  y: number\n\}/);
   assert.match(dts, /Adds two numbers\./);
-  assert.match(dts, /demo_add\(a: number \| bigint, b: number \| bigint\): number/);
-  assert.match(dts, /demo_move\(p: Partial<demo_point>, dx: number \| bigint, dy: number \| bigint\): demo_point/);
+  assert.match(dts, /readonly demo_add: CFunction<\[a: number \| bigint, b: number \| bigint\], number>/);
+  assert.match(dts, /readonly demo_move: CFunction<\[p: Partial<demo_point>, dx: number \| bigint, dy: number \| bigint\], demo_point>/);
   assert.match(dts, /readonly DEMO_VERSION: "2\.1\.0"/);
   assert.match(dts, /readonly DEMO_BIG: 18446744073709551615n/);
   const usage = `
@@ -272,7 +272,8 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
     lib.demo_add('1', 2)
     // @ts-expect-error demo_add takes two arguments
     lib.demo_add(1)
-    void [n, p, name, v, s, size]
+    const later: Promise<number> = lib.demo_add.async(1, 2)
+    void [n, p, name, v, s, size, later]
   `;
   const out = typecheck({ 'demo.d.ts': dts, 'use.ts': usage });
   assert.equal(out, '', out);
@@ -346,6 +347,8 @@ test('lib.func() is typed from its prototype string', () => {
     lib.func('int printf(const char *fmt, ...)')('%d', 1)
     const any3 = lib.func('f', 'int', ['int'])
     any3(1)
+    const viaAsync: Promise<number> = add.async(1, 2)
+    void viaAsync
     // @ts-expect-error a string is not an int
     add('x', 2)
     // @ts-expect-error add takes two arguments
