@@ -162,30 +162,53 @@ pub unsafe fn bind(
     }
 }
 
-/// `{ name, params: [{ name, type, expect, range }] }`, read by the
-/// wrapper's error paths only.
+/// `{ name, params: [{ name, type, expect, range, lo, hi }] }`, read by
+/// the wrapper's error paths only.
 unsafe fn meta_object(env: napi_env, b: &Bound) -> Result<Value> {
     unsafe {
         let meta = js::object(env)?;
         js::set(env, meta, c"name", js::string(env, &b.name)?)?;
         let params = js::array(env, b.plan.args.len())?;
         for (k, a) in b.plan.args.iter().enumerate() {
-            let p = js::object(env)?;
-            let name = match &a.name {
-                Some(n) => js::string(env, n)?,
-                None => js::null(env)?,
-            };
-            js::set(env, p, c"name", name)?;
-            js::set(env, p, c"type", js::string(env, &a.ty.to_string())?)?;
-            js::set(env, p, c"expect", js::string(env, &b.expect(k))?)?;
-            if let ArgKind::Int(i) = &a.kind {
-                let (lo, hi) = i.range();
-                js::set(env, p, c"range", js::string(env, &format!("{lo}..{hi}"))?)?;
-            }
+            let p = param_meta(env, a.name.as_deref(), &a.ty, &a.kind, &b.expect(k))?;
             js::set_element(env, params, k as u32, p)?;
         }
         js::set(env, meta, c"params", params)?;
         Ok(meta)
+    }
+}
+
+/// What error messages say about one parameter (or a callback's result).
+pub unsafe fn param_meta(env: napi_env, name: Option<&str>, ty: &Type, kind: &ArgKind, expect: &str) -> Result<Value> {
+    unsafe {
+        let p = js::object(env)?;
+        let name = match name {
+            Some(n) => js::string(env, n)?,
+            None => js::null(env)?,
+        };
+        js::set(env, p, c"name", name)?;
+        js::set(env, p, c"type", js::string(env, &ty.to_string())?)?;
+        js::set(env, p, c"expect", js::string(env, expect)?)?;
+        if let ArgKind::Int(i) = kind {
+            let (lo, hi) = i.range();
+            js::set(env, p, c"range", js::string(env, &format!("{lo}..{hi}"))?)?;
+            js::set(env, p, c"lo", bigint(env, lo)?)?;
+            js::set(env, p, c"hi", bigint(env, hi)?)?;
+        }
+        Ok(p)
+    }
+}
+
+unsafe fn bigint(env: napi_env, v: i128) -> Result<Value> {
+    unsafe {
+        let mag = v.unsigned_abs();
+        let words = [mag as u64, (mag >> 64) as u64];
+        let mut out = std::ptr::null_mut();
+        check(
+            sys::napi_create_bigint_words(env, i32::from(v < 0), 2, words.as_ptr(), &mut out),
+            "making a bigint",
+        )?;
+        Ok(out)
     }
 }
 

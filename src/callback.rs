@@ -588,19 +588,11 @@ impl Callbacks {
             let meta = js::object(env)?;
             js::set(env, meta, c"name", js::string(env, &format!("callback {name}"))?)?;
             let params = js::array(env, 1)?;
-            let p = js::object(env)?;
-            js::set(env, p, c"name", js::string(env, "result")?)?;
-            js::set(env, p, c"type", js::string(env, &sig.ret.to_string())?)?;
-            js::set(
-                env,
-                p,
-                c"expect",
-                js::string(env, &format!("a value of type {}", sig.ret))?,
-            )?;
-            if let CbRet::Scalar(ArgKind::Int(i)) = &plan.ret {
-                let (lo, hi) = i.range();
-                js::set(env, p, c"range", js::string(env, &format!("{lo}..{hi}"))?)?;
-            }
+            let expect = format!("a value of type {}", sig.ret);
+            let p = match &plan.ret {
+                CbRet::Scalar(kind) => crate::bind::param_meta(env, Some("result"), &sig.ret, kind, &expect)?,
+                _ => crate::bind::param_meta(env, Some("result"), &sig.ret, &ArgKind::Bool, &expect)?,
+            };
             js::set_element(env, params, 0, p)?;
             js::set(env, meta, c"params", params)?;
             js::set(env, r, c"meta", meta)?;

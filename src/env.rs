@@ -19,6 +19,14 @@ use std::sync::Arc;
 
 const PRELUDE: &str = include_str!("js/prelude.js");
 
+thread_local! {
+    /// The one environment on this thread, when there is exactly one: lets
+    /// the scalar invoker skip `napi_get_cb_info`. Null when there is none,
+    /// or when a second environment shares the thread (it then gets the
+    /// general invoker).
+    pub static SOLE: Cell<*const EnvState> = const { Cell::new(std::ptr::null()) };
+}
+
 /// Byte offset of the scratch word native code uses to read a Pointer's
 /// address out of JS (see `read_pointer`).
 const SCRATCH: usize = 8;
@@ -39,6 +47,9 @@ pub struct EnvState {
     /// The first exception a callback threw during the current call; the
     /// call throws it when the C function returns.
     pub cb_error: Cell<Option<sys::napi_ref>>,
+    /// This thread's errno, and its value right after the last call.
+    pub errno_at: *mut i32,
+    pub last_errno: Cell<i32>,
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
@@ -83,6 +94,8 @@ impl EnvState {
                 link: Arc::new(crate::callback::EnvLink::placeholder(weak.as_ptr())),
                 callbacks: RefCell::new(Default::default()),
                 cb_error: Cell::new(None),
+                errno_at: crate::invoke::errno_location(),
+                last_errno: Cell::new(0),
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
@@ -90,7 +103,20 @@ impl EnvState {
             });
             let data = Rc::as_ptr(&state) as *mut c_void;
             crate::callback::connect(env, &state.link)?;
-            let inv = js::function(env, "invoke", Some(crate::invoke::inv), data)?;
+            let sole = SOLE.with(|s| {
+                if s.get().is_null() {
+                    s.set(Rc::as_ptr(&state));
+                    true
+                } else {
+                    false
+                }
+            });
+            let scalar: sys::napi_callback = if sole {
+                Some(crate::invoke::inv_sole)
+            } else {
+                Some(crate::invoke::inv)
+            };
+            let inv = js::function(env, "invoke", scalar, data)?;
             let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
             let inva = js::function(env, "invokeAsync", Some(crate::invoke::inva), data)?;
             let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
@@ -170,6 +196,21 @@ impl EnvState {
         self.bound.borrow().items.get(id as usize).and_then(|b| b.clone())
     }
 
+    /// The bound function with this id, for the hot path: no reference
+    /// count traffic. The Bound stays alive while its wrapper can run,
+    /// which it is doing when this is called (only the wrapper's finalizer
+    /// removes it), so the pointer is valid for the call.
+    #[inline(always)]
+    pub fn bound_ptr(&self, id: u32) -> Option<*const Bound> {
+        // SAFETY: the slab is only changed outside this short read (by
+        // binding and by finalizers), all on this thread.
+        let slab = unsafe { &*self.bound.as_ptr() };
+        match slab.items.get(id as usize) {
+            Some(Some(b)) => Some(Rc::as_ptr(b)),
+            _ => None,
+        }
+    }
+
     pub fn remove(&self, id: u32) {
         let mut slab = self.bound.borrow_mut();
         if let Some(slot) = slab.items.get_mut(id as usize) {
@@ -210,5 +251,11 @@ impl EnvState {
 
 unsafe extern "C" fn finalize_state(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
     // References die with the environment; only the Rust side is freed here.
-    unsafe { drop(Box::from_raw(data as *mut Rc<EnvState>)) };
+    let state = unsafe { Box::from_raw(data as *mut Rc<EnvState>) };
+    SOLE.with(|s| {
+        if s.get() == Rc::as_ptr(&state) {
+            s.set(std::ptr::null());
+        }
+    });
+    drop(state);
 }

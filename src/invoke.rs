@@ -28,23 +28,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 use std::rc::Rc;
 
-thread_local! {
-    /// errno right after the last foreign call on this thread.
-    pub static LAST_ERRNO: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
-}
-
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn errno_location() -> *mut i32 {
+pub fn errno_location() -> *mut i32 {
     unsafe { libc::__errno_location() }
 }
 
 #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
-fn errno_location() -> *mut i32 {
+pub fn errno_location() -> *mut i32 {
     unsafe { libc::__error() }
 }
 
 #[cfg(windows)]
-fn errno_location() -> *mut i32 {
+pub fn errno_location() -> *mut i32 {
     unsafe extern "C" {
         fn _errno() -> *mut i32;
     }
@@ -79,22 +74,19 @@ unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
         .bound(id)
         .ok_or_else(|| Error::new(Code::Internal, format!("no bound function with id {id}")))?;
     if bound.lib.is_closed() {
-        return Err(Error::new(
-            Code::Closed,
-            format!("{}(): library '{}' was closed", bound.name, bound.lib.display_name()),
-        ));
+        return Err(closed(&bound));
     }
     Ok(bound)
 }
 
 /// Makes the C call with the arguments in `frame`, writing the result at the
 /// plan's result offset. `avalues` point at each argument in `frame`.
-/// Returns errno as the function left it.
+/// Returns errno as the function left it (`errno_at`: this thread's errno).
 #[inline(always)]
-unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) -> i32 {
+unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void, errno_at: *mut i32) -> i32 {
     let plan = &bound.plan;
     unsafe {
-        *errno_location() = 0;
+        *errno_at = 0;
         match (plan.route, &bound.cif) {
             (Route::Direct { float_ret }, _) => {
                 let r = abi::call(bound.fnptr, frame.add(HEADER) as *const u64, float_ret);
@@ -104,15 +96,15 @@ unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) -> 
             // Bind never makes an Ffi plan without a cif.
             (Route::Ffi, None) => {}
         }
-        *errno_location()
+        *errno_at
     }
 }
 
 #[inline(always)]
-unsafe fn call_in(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
+unsafe fn call_in(state: &EnvState, bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
     bound.lib.enter();
-    let e = unsafe { raw_call(bound, frame, avalues) };
-    LAST_ERRNO.with(|c| c.set(e));
+    let e = unsafe { raw_call(bound, frame, avalues, state.errno_at) };
+    state.last_errno.set(e);
     bound.lib.leave();
 }
 
@@ -130,16 +122,66 @@ pub unsafe extern "C" fn inv(env: napi_env, info: napi_callback_info) -> Value {
     unsafe {
         let mut argc = 0;
         let state = state_of(env, info, &mut argc, null_mut());
-        guarded(env, || {
-            let state = &*state;
-            let bound = current(state)?;
-            call_in(&bound, state.buf, bound.avalues.as_ptr() as *mut *mut c_void);
-            if state.cb_error.get().is_some() {
-                return Err(rethrow(env, state));
-            }
-            Ok(null_mut())
-        })
+        scalar_call(env, &*state)
     }
+}
+
+/// `inv` for the sole environment on its thread (see `env::SOLE`): the
+/// state comes from a thread-local instead of `napi_get_cb_info`.
+pub unsafe extern "C" fn inv_sole(env: napi_env, info: napi_callback_info) -> Value {
+    unsafe {
+        let state = crate::env::SOLE.with(|s| s.get());
+        if state.is_null() {
+            return inv(env, info);
+        }
+        scalar_call(env, &*state)
+    }
+}
+
+#[inline(always)]
+unsafe fn scalar_call(env: napi_env, state: &EnvState) -> Value {
+    // Nothing below panics, but no panic may ever reach V8.
+    match catch_unwind(AssertUnwindSafe(|| unsafe { scalar_call_inner(env, state) })) {
+        Ok(v) => v,
+        Err(_) => unsafe {
+            guarded(env, || {
+                Err(Error::new(
+                    Code::Internal,
+                    "internal error in cshared (a panic); please report it",
+                ))
+            })
+        },
+    }
+}
+
+#[inline(always)]
+unsafe fn scalar_call_inner(env: napi_env, state: &EnvState) -> Value {
+    unsafe {
+        let id = std::ptr::read(state.buf as *const u32);
+        let bound = match state.bound_ptr(id) {
+            Some(b) => &*b,
+            None => {
+                return guarded(env, || {
+                    Err(Error::new(Code::Internal, format!("no bound function with id {id}")))
+                })
+            }
+        };
+        if bound.lib.is_closed() {
+            return guarded(env, || Err(closed(bound)));
+        }
+        call_in(state, bound, state.buf, bound.avalues.as_ptr() as *mut *mut c_void);
+        if state.cb_error.get().is_some() {
+            return guarded(env, || Err(rethrow(env, state)));
+        }
+        null_mut()
+    }
+}
+
+fn closed(bound: &Bound) -> Error {
+    Error::new(
+        Code::Closed,
+        format!("{}(): library '{}' was closed", bound.name, bound.lib.display_name()),
+    )
 }
 
 /// The N-API arguments of a call, read with room for every native one.
@@ -252,7 +294,7 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
         let mut scratch = Scratch::new();
         convert(&codec, bound, args, frame, &mut scratch)?;
         let mut avalues = avalues_for(bound, frame);
-        call_in(bound, frame, avalues.as_mut_ptr());
+        call_in(state, bound, frame, avalues.as_mut_ptr());
         // `scratch` stays alive past this point: a result may point into it
         // (a C function that returns its argument).
         let released = scratch.release_callbacks(env);
@@ -395,7 +437,7 @@ unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             CURRENT_TASK.with(|t| t.set(std::sync::Arc::as_ptr(&task.errors)));
             let fp = task.frame.as_mut_ptr() as *mut u8;
-            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr());
+            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr(), errno_location());
             CURRENT_TASK.with(|t| t.set(std::ptr::null()));
         }));
     }
@@ -409,7 +451,7 @@ unsafe extern "C" fn complete(env: napi_env, status: sys::napi_status, data: *mu
         if env.is_null() {
             return;
         }
-        LAST_ERRNO.with(|c| c.set(task.errno));
+        task.state.last_errno.set(task.errno);
         let outcome = catch_unwind(AssertUnwindSafe(|| settle(env, &mut task, status)));
         let (ok, value) = match outcome {
             Ok(Ok(v)) => (true, v),
@@ -607,9 +649,9 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         let mut avalues: Vec<*mut c_void> = offsets.iter().map(|&o| fp.add(o) as *mut c_void).collect();
         let ret = fp.add(plan.ret_offset);
         bound.lib.enter();
-        *errno_location() = 0;
+        *state.errno_at = 0;
         cif.call(bound.fnptr, ret as *mut c_void, avalues.as_mut_ptr());
-        LAST_ERRNO.with(|c| c.set(*errno_location()));
+        state.last_errno.set(*state.errno_at);
         bound.lib.leave();
         let released = scratch.release_callbacks(env);
         if state.cb_error.get().is_some() {

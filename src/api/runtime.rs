@@ -129,6 +129,7 @@ pub fn unregister(env: &Env, p: Unknown) -> napi::Result<()> {
 /// errno as the last foreign call on this thread left it (captured right
 /// after the call, before Node could change it; 0 if the call did not set it).
 #[napi]
-pub fn errno() -> i32 {
-    crate::invoke::LAST_ERRNO.with(|e| e.get())
+pub fn errno(env: &Env) -> napi::Result<i32> {
+    let state = unsafe { EnvState::get(env.raw()) }.or_throw(env)?;
+    Ok(state.last_errno.get())
 }

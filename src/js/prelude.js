@@ -125,7 +125,42 @@
     },
   };
 
-  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, P: Pointer, mk: makePtr, E };
+  // The slow paths of integer arguments, out of line so that the wrappers
+  // stay small enough for TurboFan to inline: a bigint, or an error.
+  const S = {
+    // An integer of at most 32 bits, into i32[w].
+    int(meta, k, v, w) {
+      const p = meta.params[k];
+      if (typeof v === 'bigint') {
+        if (v < p.lo || v > p.hi) E.range(meta, k, v);
+        i32[w] = Number(v);
+        return;
+      }
+      if (typeof v === 'number') E.range(meta, k, v);
+      E.type(meta, k, v);
+    },
+    // A 64-bit integer, into b64[q] / u64[q].
+    i64(meta, k, v, q) {
+      if (typeof v === 'bigint') {
+        if (v < -9223372036854775808n || v > 9223372036854775807n) E.range(meta, k, v);
+        b64[q] = v;
+        return;
+      }
+      if (typeof v === 'number') E.range(meta, k, v);
+      E.type(meta, k, v);
+    },
+    u64(meta, k, v, q) {
+      if (typeof v === 'bigint') {
+        if (v < 0n || v > 18446744073709551615n) E.range(meta, k, v);
+        u64[q] = v;
+        return;
+      }
+      if (typeof v === 'number') E.range(meta, k, v);
+      E.type(meta, k, v);
+    },
+  };
+
+  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, P: Pointer, mk: makePtr, E, S };
 
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.

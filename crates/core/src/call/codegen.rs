@@ -30,7 +30,7 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     }
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 400 * n);
-    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, P, mk, E } = V;\nconst { id, meta } = R;\n");
+    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, P, mk, E, S } = V;\nconst { id, meta } = R;\n");
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
     let natives: Vec<String> = plan
         .args
@@ -78,8 +78,8 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
     let a = format!("a{k}");
     let w = off / 4;
     let bad_type = format!("E.type(meta, {k}, {a})");
-    let bad_range = format!("E.range(meta, {k}, {a})");
     match kind {
+        // The common case inline; bigints and errors in `S` (the prelude).
         ArgKind::Int(i) if i.bytes <= 4 => {
             let (lo, hi) = i.range();
             let check = match (i.bytes, i.signed) {
@@ -89,25 +89,20 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
             };
             let _ = writeln!(
                 s,
-                "  if (typeof {a} === 'number') {{ if (!({check})) {bad_range}; i32[{w}] = {a}; }}\n  \
-                 else if (typeof {a} === 'bigint') {{ if ({a} < {lo}n || {a} > {hi}n) {bad_range}; i32[{w}] = Number({a}); }}\n  \
-                 else {bad_type};"
+                "  if (typeof {a} === 'number' && {check}) i32[{w}] = {a}; else S.int(meta, {k}, {a}, {w});"
             );
         }
         ArgKind::Int(i) => {
-            let (lo, hi) = i.range();
             // Doubles compare exactly against 2^63 and 2^64.
-            let (nlo, nhi, view) = if i.signed {
-                ("-9223372036854775808", "9223372036854775808", "i32")
+            let (nlo, nhi, view, slow) = if i.signed {
+                ("-9223372036854775808", "9223372036854775808", "i32", "i64")
             } else {
-                ("0", "18446744073709551616", "u32")
+                ("0", "18446744073709551616", "u32", "u64")
             };
-            let big = if i.signed { "b64" } else { "u64" };
             let _ = writeln!(
                 s,
-                "  if (typeof {a} === 'number') {{ if (!({a} >= {nlo} && {a} < {nhi} && Number.isInteger({a}))) {bad_range}; {view}[{w}] = {a}; {view}[{w1}] = Math.floor({a} / 4294967296); }}\n  \
-                 else if (typeof {a} === 'bigint') {{ if ({a} < {lo}n || {a} > {hi}n) {bad_range}; {big}[{q}] = {a}; }}\n  \
-                 else {bad_type};",
+                "  if (typeof {a} === 'number' && {a} >= {nlo} && {a} < {nhi} && Number.isInteger({a})) {{ {view}[{w}] = {a}; {view}[{w1}] = Math.floor({a} / 4294967296); }}\n  \
+                 else S.{slow}(meta, {k}, {a}, {q});",
                 w1 = w + 1,
                 q = off / 8
             );
@@ -248,7 +243,7 @@ mod tests {
 pub fn adapter_source(plan: &super::plan::CallbackPlan) -> String {
     use super::plan::CbRet;
     let mut s = String::with_capacity(512);
-    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, P, mk, E } = V;\nconst { meta } = R;\n");
+    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, P, mk, E, S } = V;\nconst { meta } = R;\n");
     let natives: Vec<String> = plan
         .params
         .iter()
