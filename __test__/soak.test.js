@@ -1,0 +1,31 @@
+'use strict';
+// A shortened soak: RSS after GC must stay flat while calls mixing every
+// kind of argument run (the full 10-million-call run is in TESTING.md).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { cLibrary, root } = require('./helpers/fixtures');
+
+test('no leak: RSS stays flat over a soak of mixed calls', () => {
+  const layoutDir = path.join(root, 'fixtures', 'layout');
+  const calls = process.env.SOAK_CALLS || '1000000';
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      path.join(__dirname, 'scenarios', 'soak.js'),
+      calls,
+      cLibrary('types'),
+      cLibrary('callbacks', ['-pthread']),
+      cLibrary('layout', ['-I', layoutDir], path.join(layoutDir, 'layout.c')),
+      path.join(layoutDir, 'layout.h'),
+    ],
+    { encoding: 'utf8', timeout: 600000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.check, true);
+  // From the first tenth to the last, after GC.
+  assert.ok(out.growthMiB < 5, `RSS grew ${out.growthMiB} MiB: ${out.rssMiB.join(' ')}`);
+});
