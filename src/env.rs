@@ -120,10 +120,11 @@ impl EnvState {
             let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
             let inva = js::function(env, "invokeAsync", Some(crate::invoke::inva), data)?;
             let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
+            let invb = js::function(env, "invokeBatch", Some(crate::batch::invb), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
             check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
-            let helpers = js::call(env, prelude, &[ab, inv, invo, inva, invv])?;
+            let helpers = js::call(env, prelude, &[ab, inv, invo, inva, invv, invb])?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,

@@ -48,7 +48,7 @@ pub fn errno_location() -> *mut i32 {
 
 /// Runs `f`, turning an error or a panic into a JS exception. No panic
 /// crosses into V8.
-unsafe fn guarded(env: napi_env, f: impl FnOnce() -> Result<Value>) -> Value {
+pub(crate) unsafe fn guarded(env: napi_env, f: impl FnOnce() -> Result<Value>) -> Value {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
@@ -68,7 +68,7 @@ unsafe fn state_of(env: napi_env, info: napi_callback_info, argc: &mut usize, ar
     data as *const EnvState
 }
 
-unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
+pub(crate) unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
     let id = unsafe { std::ptr::read(state.buf as *const u32) };
     let bound = state
         .bound(id)

@@ -16,6 +16,7 @@ pub mod go;
 pub mod library;
 
 pub(crate) mod api;
+mod batch;
 mod bind;
 mod callback;
 mod env;

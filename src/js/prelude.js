@@ -2,7 +2,7 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, inv, invo, inva, invv) {
+(function prelude(buffer, inv, invo, inva, invv, invb) {
   'use strict';
   const i32 = new Int32Array(buffer);
   const u32 = new Uint32Array(buffer);
@@ -160,7 +160,7 @@
     },
   };
 
-  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, P: Pointer, mk: makePtr, E, S };
+  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S };
 
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.

@@ -30,7 +30,7 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     }
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 400 * n);
-    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, P, mk, E, S } = V;\nconst { id, meta } = R;\n");
+    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, invb, P, mk, E, S } = V;\nconst { id, meta } = R;\n");
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
     let natives: Vec<String> = plan
         .args
@@ -70,6 +70,8 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         "  return inva({});\n }} catch (e) {{\n  return Promise.reject(e);\n }}\n}};",
         natives.join(", ")
     );
+    // One call per element of TypedArray arguments, in one crossing.
+    s.push_str("f.batch = function (...args) {\n  u32[0] = id;\n  return invb(...args);\n};\n");
     s.push_str("return f;\n");
     s
 }
