@@ -184,21 +184,12 @@ fn closed(bound: &Bound) -> Error {
     )
 }
 
-/// The N-API arguments of a call, read with room for every native one.
-unsafe fn native_args(
-    env: napi_env,
-    info: napi_callback_info,
-    state: &EnvState,
-    n: usize,
-    first: &[Value],
-) -> Vec<Value> {
-    if n <= first.len() {
-        return first[..n].to_vec();
-    }
+/// All `n` N-API arguments of a call, when there are more than the first
+/// eight that every invoker reads.
+unsafe fn more_args(env: napi_env, info: napi_callback_info, n: usize) -> Vec<Value> {
     let mut more = vec![null_mut(); n];
     let mut c = n;
     unsafe { state_of(env, info, &mut c, more.as_mut_ptr()) };
-    let _ = state;
     more.truncate(c.min(n));
     more
 }
@@ -211,8 +202,11 @@ pub unsafe extern "C" fn invo(env: napi_env, info: napi_callback_info) -> Value 
         guarded(env, || {
             let state = &*state;
             let bound = current(state)?;
-            let args = native_args(env, info, state, bound.natives.len(), &argv[..argc.min(8)]);
-            object_call(env, state, &bound, &args)
+            let n = bound.natives.len();
+            if n <= 8 {
+                return object_call(env, state, &bound, &argv[..argc.min(n)]);
+            }
+            object_call(env, state, &bound, &more_args(env, info, n))
         })
     }
 }
@@ -275,11 +269,12 @@ unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8) -> Result<
 unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Value]) -> Result<Value> {
     unsafe {
         let plan = &bound.plan;
-        // A private copy of the frame (see the module comment).
-        let mut stack = [0u64; 128];
+        // A private copy of the frame (see the module comment); only the
+        // bytes copied into it are ever read.
+        let mut stack = std::mem::MaybeUninit::<[u64; 128]>::uninit();
         let mut heap: Vec<u64>;
         let words = plan.frame.div_ceil(8);
-        let frame: *mut u8 = if words <= stack.len() {
+        let frame: *mut u8 = if words <= 128 {
             stack.as_mut_ptr() as *mut u8
         } else {
             heap = vec![0u64; words];
@@ -339,7 +334,11 @@ pub unsafe extern "C" fn inva(env: napi_env, info: napi_callback_info) -> Value 
         guarded(env, || {
             let state = &*state;
             let bound = current(state)?;
-            let args = native_args(env, info, state, bound.natives.len(), &argv[..argc.min(8)]);
+            let n = bound.natives.len();
+            if n <= 8 {
+                return schedule(env, state, bound, &argv[..argc.min(n)]);
+            }
+            let args = more_args(env, info, n);
             schedule(env, state, bound, &args)
         })
     }

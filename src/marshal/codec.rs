@@ -197,16 +197,14 @@ impl Codec<'_> {
                     }
                     Ok(bytes.as_ptr() as usize)
                 }
-                ValueType::napi_object => {
-                    if let Some(addr) = self.state.read_pointer(env, v)? {
-                        return Ok(addr);
-                    }
-                    match super::buffer_data(env, v) {
-                        Ok(Some((data, _))) => Ok(data as usize),
-                        Ok(None) => Err(self.type_error(path, "a Pointer, Buffer, TypedArray, ArrayBuffer or null", v)),
-                        Err(why) => Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
-                    }
-                }
+                ValueType::napi_object => match super::buffer_data(env, v) {
+                    Ok(Some((data, _))) => Ok(data as usize),
+                    Ok(None) => match self.state.read_pointer(env, v)? {
+                        Some(addr) => Ok(addr),
+                        None => Err(self.type_error(path, "a Pointer, Buffer, TypedArray, ArrayBuffer or null", v)),
+                    },
+                    Err(why) => Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
+                },
                 _ => Err(self.type_error(
                     path,
                     if matches!(to, Type::Char(_)) {

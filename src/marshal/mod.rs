@@ -23,7 +23,9 @@ const ARENA: usize = 2048;
 /// strings go in an inline arena, so a call with a few short strings makes
 /// no heap allocation.
 pub struct Scratch {
-    arena: [u8; ARENA],
+    /// Written before it is read; never zeroed (2 KB per call would cost more
+    /// than the call).
+    arena: std::mem::MaybeUninit<[u8; ARENA]>,
     used: usize,
     heap: Vec<Vec<u128>>,
     writebacks: Vec<WriteBack>,
@@ -53,14 +55,20 @@ enum Target {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch {
-            arena: [0; ARENA],
-            used: 0,
-            heap: Vec::new(),
-            writebacks: Vec::new(),
-            lent: Vec::new(),
-            task: None,
-            keep: false,
+        // Field by field, so that the arena is left as it is: built as one
+        // struct literal, the compiler zeroes all 2 KB of it on every call.
+        let mut s = std::mem::MaybeUninit::<Scratch>::uninit();
+        let p = s.as_mut_ptr();
+        // SAFETY: every field but the arena (a MaybeUninit) is written
+        // before `assume_init`.
+        unsafe {
+            std::ptr::addr_of_mut!((*p).used).write(0);
+            std::ptr::addr_of_mut!((*p).heap).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).writebacks).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).lent).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).task).write(None);
+            std::ptr::addr_of_mut!((*p).keep).write(false);
+            s.assume_init()
         }
     }
 
@@ -121,7 +129,8 @@ impl Scratch {
         unsafe {
             let room = ARENA - self.used;
             if room > 8 {
-                let at = self.arena.as_mut_ptr().add(self.used) as *mut c_char;
+                let base = self.arena.as_mut_ptr() as *mut u8;
+                let at = base.add(self.used) as *mut c_char;
                 let mut n = 0;
                 check(
                     sys::napi_get_value_string_utf8(env, v, at, room, &mut n),
@@ -132,7 +141,7 @@ impl Scratch {
                 if n + 5 < room {
                     let start = self.used;
                     self.used += n + 1;
-                    return Ok(&self.arena[start..start + n]);
+                    return Ok(std::slice::from_raw_parts(base.add(start), n));
                 }
             }
             let mut len = 0;
@@ -241,15 +250,20 @@ pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option
                 sys::napi_get_arraybuffer_info(env, v, &mut data, &mut len);
             }
         }
-        let mut plain = false;
-        sys::napi_is_arraybuffer(env, ab, &mut plain);
-        if !plain {
-            return Err("is backed by a SharedArrayBuffer, which cannot be passed");
+        if ab != v {
+            let mut plain = false;
+            sys::napi_is_arraybuffer(env, ab, &mut plain);
+            if !plain {
+                return Err("is backed by a SharedArrayBuffer, which cannot be passed");
+            }
         }
-        let mut detached = false;
-        sys::napi_is_detached_arraybuffer(env, ab, &mut detached);
-        if detached {
-            return Err("is backed by a detached ArrayBuffer");
+        // Only an empty buffer can be a detached one.
+        if len == 0 || data.is_null() {
+            let mut detached = false;
+            sys::napi_is_detached_arraybuffer(env, ab, &mut detached);
+            if detached {
+                return Err("is backed by a detached ArrayBuffer");
+            }
         }
         Ok(Some((data as *mut u8, len)))
     }
@@ -273,6 +287,20 @@ pub unsafe fn arg(
         match &a.kind {
             // The wrapper already wrote these; undefined means "done".
             ArgKind::CString | ArgKind::Pointer(_) if t == ValueType::napi_undefined => Ok(()),
+            ArgKind::CString if t == ValueType::napi_string => {
+                let bytes = scratch.c_string(env, v)?;
+                if bytes.contains(&0) {
+                    return Err(Error::new(
+                        Code::ArgValue,
+                        format!(
+                            "{} must not contain a NUL character (C strings end at the first one)",
+                            label()
+                        ),
+                    ));
+                }
+                std::ptr::write_unaligned(slot as *mut usize, bytes.as_ptr() as usize);
+                Ok(())
+            }
             ArgKind::CString => {
                 let addr = codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), &path)?;
                 std::ptr::write_unaligned(slot as *mut usize, addr);

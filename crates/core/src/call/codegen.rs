@@ -57,6 +57,11 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     s.push_str(&prologue);
     let call = if natives.is_empty() && !plan.native_result() {
         "inv()".to_string()
+    } else if !plan.native_result() && plan.args.iter().all(|a| !matches!(a.kind, ArgKind::Value(_))) {
+        // Pointers and null are written by the wrapper; only buffers,
+        // strings and functions need the general invoker.
+        let none: Vec<String> = natives.iter().map(|o| format!("{o} === undefined")).collect();
+        format!("({}) ? inv() : invo({})", none.join(" && "), natives.join(", "))
     } else {
         format!("invo({})", natives.join(", "))
     };
