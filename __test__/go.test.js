@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { load, cdef } = require('..');
-const { goOrSkip } = require('./helpers/fixtures');
+const { goOrSkip, goToolchain } = require('./helpers/fixtures');
 
 let lib;
 function gotypes(t) {
@@ -23,6 +23,22 @@ test('the seed: GoInt ModXY(GoInt x, GoInt y) gives ModXY(13, 2) === 1', (t) => 
   assert.equal(ModXY(13, 2), 1);
   assert.equal(ModXY(-7, 3), -1);
   assert.equal(l.func('long long ModXY(long long x, long long y)')(13, 5), 3);
+});
+
+test('npm run demo: the example Go libmod, bound from the libmod.h go build wrote', (t) => {
+  const tc = goToolchain();
+  if (!tc && process.env.CI !== 'true') return t.skip('no Go >= 1.21 toolchain on PATH');
+  assert.ok(tc, 'Go >= 1.21 is required in CI but was not found');
+  const demo = path.join(__dirname, '..', 'examples', 'demo.js');
+  const r = spawnSync(process.execPath, [demo], { encoding: 'utf8', env: { ...process.env, GO: tc.go } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /Using the Go libmod/);
+  assert.equal(r.stdout, 'the rest of division of 13 per 2 is 1\n');
+  // Without Go, the C twin and its hand-written libmod.h.
+  const c = spawnSync(process.execPath, [demo], { encoding: 'utf8', env: { ...process.env, GO: '/nonexistent/go' } });
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stderr, /the C twin/);
+  assert.equal(c.stdout, 'the rest of division of 13 per 2 is 1\n');
 });
 
 test("Go's scalar types round-trip at their extremes", (t) => {

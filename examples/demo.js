@@ -1,7 +1,8 @@
 'use strict';
 // npm run demo: the seed's workflow in Node. Builds the addon if it is not
 // built yet, builds the example libmod from source (Go when a Go toolchain is
-// here, its C twin otherwise), binds ModXY and calls it.
+// here, its C twin otherwise), loads it with its header so ModXY is bound
+// from its declaration, and calls it.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -44,19 +45,20 @@ function buildGo() {
     cwd: path.join(__dirname, 'go-libmod'),
     env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '1' },
   });
-  return { lib, prototype: 'GoInt ModXY(GoInt x, GoInt y)', what: 'the Go libmod (examples/go-libmod)' };
+  return { lib, header: path.join(dir, 'libmod.h'), what: 'the Go libmod (examples/go-libmod)' };
 }
 
 function buildC() {
   fs.mkdirSync(out, { recursive: true });
   const lib = path.join(out, `libmod${ext}`);
   run(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-o', lib, path.join(__dirname, 'c-libmod', 'libmod.c')]);
-  return { lib, prototype: 'long long ModXY(long long x, long long y)', what: 'the C twin of libmod (examples/c-libmod), as no Go >= 1.21 was found' };
+  return { lib, header: path.join(__dirname, 'c-libmod', 'libmod.h'), what: 'the C twin of libmod (examples/c-libmod), as no Go >= 1.21 was found' };
 }
 
 const { load } = ensureAddon();
 const built = hasGo() ? buildGo() : buildC();
 console.error(`Using ${built.what}: ${path.relative(root, built.lib)}`);
-const lib = load(built.lib);
-const ModXY = lib.func(built.prototype);
-console.log(`the rest of division of 13 per 2 is ${ModXY(13, 2)}`);
+// The header go build wrote declares `GoInt ModXY(GoInt x, GoInt y)`.
+const lib = load(built.lib, { header: built.header });
+console.log(`the rest of division of 13 per 2 is ${lib.ModXY(13, 2)}`);
+lib.close();
