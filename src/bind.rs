@@ -39,6 +39,8 @@ pub struct Bound {
     pub natives: Vec<usize>,
     /// Variadic functions: a cif per list of extra argument types.
     pub var_cifs: std::cell::RefCell<std::collections::HashMap<String, Rc<CallIf>>>,
+    /// The bytes of the last C string result the wrapper holds as `last`.
+    pub last_string: std::cell::RefCell<Option<Vec<u8>>>,
 }
 
 impl Bound {
@@ -129,6 +131,7 @@ pub unsafe fn bind(
             avalues,
             natives,
             var_cifs: Default::default(),
+            last_string: Default::default(),
         };
         let meta = meta_object(env, &bound)?;
         let id = state.insert(bound)?;

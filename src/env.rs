@@ -5,7 +5,7 @@
 //! is shared between environments.
 
 use crate::bind::Bound;
-use crate::call::plan::BUFFER_SIZE;
+use crate::call::plan::{BUFFER_SIZE, STRING_AREA};
 use crate::cdecl::Scope;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
@@ -84,7 +84,7 @@ impl EnvState {
             let mut buf: *mut c_void = null_mut();
             let mut ab = null_mut();
             check(
-                sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut buf, &mut ab),
+                sys::napi_create_arraybuffer(env, BUFFER_SIZE + STRING_AREA, &mut buf, &mut ab),
                 "napi_create_arraybuffer",
             )?;
             // The link needs the state's address, and the state holds the link.
@@ -121,10 +121,16 @@ impl EnvState {
             let inva = js::function(env, "invokeAsync", Some(crate::invoke::inva), data)?;
             let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
             let invb = js::function(env, "invokeBatch", Some(crate::batch::invb), data)?;
+            let addr_of = js::function(env, "viewAddress", Some(crate::invoke::view_address), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
             check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
-            let helpers = js::call(env, prelude, &[ab, inv, invo, inva, invv, invb])?;
+            // The buffer's address, for the strings the wrappers write in it.
+            let addr = buf as usize as u64;
+            let lo = js::number(env, (addr & 0xffff_ffff) as f64)?;
+            let hi = js::number(env, (addr >> 32) as f64)?;
+            let area = js::number(env, BUFFER_SIZE as f64)?;
+            let helpers = js::call(env, prelude, &[ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of])?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,

@@ -173,6 +173,17 @@ unsafe fn scalar_call_inner(env: napi_env, state: &EnvState) -> Value {
         if state.cb_error.get().is_some() {
             return guarded(env, || Err(rethrow(env, state)));
         }
+        if bound.plan.native_result() {
+            // A C string or a struct JS does not read itself.
+            return guarded(env, || {
+                let codec = Codec {
+                    env,
+                    state,
+                    bigint: bound.opts.bigint,
+                };
+                Ok(native_result(&codec, bound, state.buf.add(bound.plan.ret_offset), true)?.unwrap_or(null_mut()))
+            });
+        }
         null_mut()
     }
 }
@@ -182,6 +193,35 @@ fn closed(bound: &Bound) -> Error {
         Code::Closed,
         format!("{}(): library '{}' was closed", bound.name, bound.lib.display_name()),
     )
+}
+
+/// The prelude's `addr(view)`: a TypedArray's data address, at u32[2] and
+/// u32[3], so the wrappers can write it themselves on later calls. False for
+/// anything else, and for an empty, detached or shared buffer (native code
+/// converts or rejects those on every call). Getting the address moves a
+/// small on-heap array's data off the heap, where it stays put.
+pub unsafe extern "C" fn view_address(env: napi_env, info: napi_callback_info) -> Value {
+    unsafe {
+        let mut argv: [Value; 1] = [null_mut()];
+        let mut argc = 1;
+        let state = state_of(env, info, &mut argc, argv.as_mut_ptr());
+        let mut yes = false;
+        let ok = argc == 1
+            && sys::napi_is_typedarray(env, argv[0], &mut yes) == sys::Status::napi_ok
+            && yes
+            && matches!(marshal::buffer_data(env, argv[0]), Ok(Some((p, n))) if !p.is_null() && n > 0)
+            && {
+                let mut data = null_mut();
+                let (mut kind, mut len, mut ab, mut off) = (0, 0, null_mut(), 0);
+                sys::napi_get_typedarray_info(env, argv[0], &mut kind, &mut len, &mut data, &mut ab, &mut off);
+                let addr = data as usize as u64;
+                let w = (*state).buf as *mut u32;
+                std::ptr::write(w.add(2), addr as u32);
+                std::ptr::write(w.add(3), (addr >> 32) as u32);
+                !data.is_null()
+            };
+        js::boolean(env, ok).unwrap_or(null_mut())
+    }
 }
 
 /// All `n` N-API arguments of a call, when there are more than the first
@@ -249,12 +289,21 @@ fn avalues_for(bound: &Bound, frame: *mut u8) -> Vec<*mut c_void> {
 
 /// A C string, struct or Go value result as JS, for results JS does not read
 /// from the buffer itself. `None` for scalars.
-unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8) -> Result<Option<Value>> {
+///
+/// `last`: the caller is a wrapper that keeps its previous C string result.
+/// A string equal to that one comes back as undefined, and the wrapper
+/// returns the string it has, sparing V8 a new one (the common case of a
+/// function that returns a status or a name).
+unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8, last: bool) -> Result<Option<Value>> {
     unsafe {
         match &bound.plan.ret {
             RetKind::CString => {
                 let p = std::ptr::read(ret as *const *const std::ffi::c_char);
-                let v = marshal::c_string_result(codec.env, p);
+                let v = if last {
+                    string_result(codec.env, bound, p)
+                } else {
+                    marshal::c_string_result(codec.env, p)
+                };
                 if bound.opts.free && !p.is_null() {
                     libc::free(p as *mut c_void);
                 }
@@ -263,6 +312,32 @@ unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8) -> Result<
             RetKind::Value(ty) => codec.decode(ty, ret, true).map(Some),
             _ => Ok(None),
         }
+    }
+}
+
+/// Strings up to this many bytes are compared with the previous result.
+const LAST_STRING_MAX: usize = 256;
+
+unsafe fn string_result(env: napi_env, bound: &Bound, p: *const std::ffi::c_char) -> Result<Value> {
+    unsafe {
+        let mut last = bound.last_string.borrow_mut();
+        if p.is_null() {
+            *last = None;
+            return js::null(env);
+        }
+        let bytes = std::ffi::CStr::from_ptr(p).to_bytes();
+        if bytes.len() > LAST_STRING_MAX {
+            *last = None;
+            return marshal::c_string_result(env, p);
+        }
+        if last.as_deref() == Some(bytes) {
+            return Ok(null_mut());
+        }
+        let v = marshal::c_string_result(env, p)?;
+        let keep = last.get_or_insert_with(Vec::new);
+        keep.clear();
+        keep.extend_from_slice(bytes);
+        Ok(v)
     }
 }
 
@@ -299,8 +374,10 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
         released?;
         scratch.finish(&codec)?;
         let ret = frame.add(plan.ret_offset);
-        if let Some(v) = native_result(&codec, bound, ret)? {
-            return Ok(v);
+        if plan.native_result() {
+            if let Some(v) = native_result(&codec, bound, ret, true)? {
+                return Ok(v);
+            }
         }
         // Back to the shared buffer, where the wrapper reads it.
         let size = crate::call::ffi::slot_size(&plan.ret_ty);
@@ -497,7 +574,7 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
         };
         task.scratch.finish(&codec).map_err(fail)?;
         let ret = (task.frame.as_ptr() as *const u8).add(task.bound.plan.ret_offset);
-        if let Some(v) = native_result(&codec, &task.bound, ret).map_err(fail)? {
+        if let Some(v) = native_result(&codec, &task.bound, ret, false).map_err(fail)? {
             return Ok(v);
         }
         let ty = &task.bound.plan.ret_ty;
@@ -599,7 +676,9 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         let converted = (|| -> Result<()> {
             for (k, a) in plan.args.iter().enumerate() {
                 let slot = fp.add(a.offset);
-                if a.kind.may_be_native() {
+                // Structs through `encode`: marshal::arg reads undefined as
+                // "written by the wrapper", which variadic wrappers never do.
+                if a.kind.may_be_native() && !matches!(a.kind, ArgKind::Value(_)) {
                     marshal::arg(&codec, bound, k, args[k], slot, &mut scratch)?;
                 } else {
                     let label = || bound.arg_label(k);
@@ -658,7 +737,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         }
         released?;
         scratch.finish(&codec)?;
-        if let Some(v) = native_result(&codec, bound, ret)? {
+        if let Some(v) = native_result(&codec, bound, ret, false)? {
             return Ok(v);
         }
         if plan.ret_ty.is_void() {

@@ -2,8 +2,12 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, inv, invo, inva, invv, invb) {
+(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr) {
   'use strict';
+  const u8 = new Uint8Array(buffer);
+  const i8 = new Int8Array(buffer);
+  const u16 = new Uint16Array(buffer);
+  const i16 = new Int16Array(buffer);
   const i32 = new Int32Array(buffer);
   const u32 = new Uint32Array(buffer);
   const f32 = new Float32Array(buffer);
@@ -160,7 +164,83 @@
     },
   };
 
-  const views = { i32, u32, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S };
+  // 64-bit integer results at u32[w], u32[w+1]: a number when exact, else a bigint.
+  S.ri64 = (w) => {
+    const v = i32[w + 1] * 4294967296 + u32[w];
+    return v <= 9007199254740991 && v >= -9007199254740991 ? v : b64[w >> 1];
+  };
+  S.ru64 = (w) => {
+    const v = u32[w + 1] * 4294967296 + u32[w];
+    return v <= 9007199254740991 ? v : u64[w >> 1];
+  };
+
+  // The string area: the buffer's bytes from `area` on. u32[1] is its top.
+  // A wrapper with string arguments saves the top and restores it when the
+  // call returns, so a nested call (from a callback) stacks above it.
+  u32[1] = area;
+  const end = buffer.byteLength;
+  // Writes `s` there as a NUL-terminated C string and its address at
+  // u32[w], u32[w+1]. Only short plain ASCII, whose UTF-8 is its char codes;
+  // false (nothing to undo) for anything else, which native code converts.
+  function T(s, w) {
+    const n = s.length;
+    const p = u32[1];
+    if (n > 256 || p + n + 1 > end) return false;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0 || c > 127) return false;
+      u8[p + i] = c;
+    }
+    u8[p + n] = 0;
+    u32[1] = p + n + 1;
+    const lo = baseLo + p;
+    u32[w] = lo;
+    u32[w + 1] = lo > 4294967295 ? baseHi + 1 : baseHi;
+    return true;
+  }
+
+  // TypedArrays passed as pointers: the first time, `addr` (native) gives
+  // the data's address and it is stamped on the array; later calls write it
+  // from the stamp. The intrinsic byteLength getter (a subclass cannot lie)
+  // is 0 once the buffer is detached, and then native code takes over.
+  const viewLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength').get;
+  class Stampable {
+    constructor(o) {
+      return o;
+    }
+  }
+  class View extends Stampable {
+    #lo;
+    #hi;
+    constructor(o, lo, hi) {
+      super(o);
+      this.#lo = lo;
+      this.#hi = hi;
+    }
+    static put(a, w) {
+      if (!(#lo in a) || viewLength.call(a) === 0) return false;
+      u32[w] = a.#lo;
+      u32[w + 1] = a.#hi;
+      return true;
+    }
+    static has(a) {
+      return #lo in a;
+    }
+  }
+  // Writes the address of TypedArray `a` at u32[w], u32[w+1]; false if `a` is
+  // not one JS can pass itself.
+  function B(a, w) {
+    if (View.put(a, w)) return true;
+    if (!ArrayBuffer.isView(a) || View.has(a) || !addr(a)) return false;
+    try {
+      new View(a, u32[2], u32[3]);
+    } catch {
+      return false; // not extensible
+    }
+    return View.put(a, w);
+  }
+
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B };
 
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.

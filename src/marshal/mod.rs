@@ -287,6 +287,8 @@ pub unsafe fn arg(
         match &a.kind {
             // The wrapper already wrote these; undefined means "done".
             ArgKind::CString | ArgKind::Pointer(_) if t == ValueType::napi_undefined => Ok(()),
+            // A struct the wrapper wrote itself (it rejects an undefined one).
+            ArgKind::Value(_) if t == ValueType::napi_undefined && a.record.is_some() => Ok(()),
             ArgKind::CString if t == ValueType::napi_string => {
                 let bytes = scratch.c_string(env, v)?;
                 if bytes.contains(&0) {

@@ -7,9 +7,11 @@
 //! one shape share one compiled factory (see `env.rs`). Names and messages
 //! come from `R.meta` at run time.
 
+use super::jsrec::{Leaf, Node};
 use super::plan::{ArgKind, Plan, RetKind};
 use crate::types::Int;
 use std::fmt::Write;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Options {
@@ -30,7 +32,12 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     }
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 400 * n);
-    s.push_str("'use strict';\nconst { i32, u32, f32, f64, b64, u64, inv, invo, inva, invb, P, mk, E, S } = V;\nconst { id, meta } = R;\n");
+    s.push_str(
+        "'use strict';\nconst { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invb, P, mk, E, S, T, B } = V;\nconst { id, meta } = R;\n",
+    );
+    if matches!(plan.ret, RetKind::CString) {
+        s.push_str("let last;\n");
+    }
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
     let natives: Vec<String> = plan
         .args
@@ -39,37 +46,40 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         .filter(|(_, a)| a.kind.may_be_native())
         .map(|(k, _)| format!("o{k}"))
         .collect();
-    // The arguments, checked and written into the buffer; shared by the
-    // function and its .async() twin.
-    let mut prologue = String::new();
-    let _ = writeln!(
-        prologue,
-        "  if (arguments.length !== {n}) E.count(meta, arguments.length);"
-    );
-    for o in &natives {
-        let _ = writeln!(prologue, "  let {o};");
-    }
-    for (k, arg) in plan.args.iter().enumerate() {
-        write_arg(&mut prologue, k, &arg.kind, arg.offset);
-    }
-    prologue.push_str("  u32[0] = id;\n");
+    // Strings written into the buffer's string area live until the call
+    // returns, so only the synchronous call uses them.
+    let strings = plan.args.iter().any(|a| matches!(a.kind, ArgKind::CString));
+    // (TypedArrays are passed by address in the synchronous call too.)
+    let sync = prologue(plan, &natives, true);
     let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
-    s.push_str(&prologue);
-    let call = if natives.is_empty() && !plan.native_result() {
+    let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
+    if strings {
+        s.push_str("  const top = u32[1];\n  try {\n");
+    }
+    s.push_str(&sync);
+    // Every argument JS may hand over natively came out written (undefined):
+    // then the zero-argument invoker does the call.
+    let js_args = plan.args.iter().all(|a| match a.kind {
+        ArgKind::Value(_) => a.record.is_some(),
+        _ => true,
+    });
+    let call = if natives.is_empty() {
         "inv()".to_string()
-    } else if !plan.native_result() && plan.args.iter().all(|a| !matches!(a.kind, ArgKind::Value(_))) {
-        // Pointers and null are written by the wrapper; only buffers,
-        // strings and functions need the general invoker.
+    } else if js_args {
         let none: Vec<String> = natives.iter().map(|o| format!("{o} === undefined")).collect();
         format!("({}) ? inv() : invo({})", none.join(" && "), natives.join(", "))
     } else {
         format!("invo({})", natives.join(", "))
     };
-    write_result(&mut s, &call, &plan.ret, plan.ret_offset, opts);
+    write_result(&mut s, &call, plan, opts);
+    if strings {
+        s.push_str("  } finally {\n    u32[1] = top;\n  }\n");
+    }
     s.push_str("};\n");
     // Argument errors reject the Promise rather than throw.
     let _ = writeln!(s, "f.async = function ({}) {{\n try {{", params.join(", "));
-    s.push_str(&prologue);
+    let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
+    s.push_str(&prologue(plan, &natives, false));
     let _ = writeln!(
         s,
         "  return inva({});\n }} catch (e) {{\n  return Promise.reject(e);\n }}\n}};",
@@ -81,7 +91,191 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     s
 }
 
-fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
+/// Checks the arguments and writes them into the buffer, leaving in `oK`
+/// those native code must convert.
+fn prologue(plan: &Plan, natives: &[String], lent: bool) -> String {
+    let mut p = String::new();
+    for o in natives {
+        let _ = writeln!(p, "  let {o};");
+    }
+    // Reading a struct's fields may run user code (a getter, a Proxy) that
+    // calls other functions, which reuse the buffer: read them all first.
+    for (k, arg) in plan.args.iter().enumerate() {
+        if let Some(fields) = &arg.record {
+            record_reads(&mut p, k, fields);
+        }
+    }
+    for (k, arg) in plan.args.iter().enumerate() {
+        match &arg.record {
+            Some(fields) => record_writes(&mut p, k, fields, arg.offset),
+            None => write_arg(&mut p, k, &arg.kind, arg.offset, lent),
+        }
+    }
+    p.push_str("  u32[0] = id;\n");
+    p
+}
+
+/// Reads every field of struct argument `k` into `rK_N`; `okK` says
+/// whether the argument had the shape.
+fn record_reads(s: &mut String, k: usize, fields: &[(Arc<str>, Node)]) {
+    let mut vars = Vec::new();
+    let mut body = String::new();
+    let mut tmp = 0;
+    reads_of(&mut body, &format!("a{k}"), fields, k, &mut vars, &mut tmp, 2);
+    let _ = writeln!(
+        s,
+        "  let ok{k} = typeof a{k} === 'object' && a{k} !== null, {};",
+        vars.join(", ")
+    );
+    let _ = writeln!(s, "  if (ok{k}) {{");
+    s.push_str(&body);
+    s.push_str("  }\n");
+}
+
+fn reads_of(
+    s: &mut String,
+    obj: &str,
+    fields: &[(Arc<str>, Node)],
+    k: usize,
+    vars: &mut Vec<String>,
+    tmp: &mut usize,
+    depth: usize,
+) {
+    let pad = "  ".repeat(depth);
+    for (name, node) in fields {
+        let key = js_string(name);
+        match node {
+            Node::Leaf(..) => {
+                let v = format!("r{k}_{}", vars.len());
+                let _ = writeln!(s, "{pad}{v} = {obj}[{key}];");
+                vars.push(v);
+            }
+            Node::Record(inner) => {
+                let t = format!("t{k}_{tmp}");
+                *tmp += 1;
+                let _ = writeln!(s, "{pad}const {t} = {obj}[{key}];");
+                let _ = writeln!(s, "{pad}if (typeof {t} === 'object' && {t} !== null) {{");
+                reads_of(s, &t, inner, k, vars, tmp, depth + 1);
+                let _ = writeln!(s, "{pad}}} else ok{k} = false;");
+            }
+        }
+    }
+}
+
+fn leaves(fields: &[(Arc<str>, Node)], out: &mut Vec<(usize, Leaf)>) {
+    for (_, node) in fields {
+        match node {
+            Node::Leaf(off, l) => out.push((*off, l.clone())),
+            Node::Record(inner) => leaves(inner, out),
+        }
+    }
+}
+
+/// Checks the fields read by `record_reads` and writes them at `base`; any
+/// field JS cannot take as it is (a bigint, a missing field, a wrong type)
+/// leaves the whole struct to native code, which converts or explains it.
+fn record_writes(s: &mut String, k: usize, fields: &[(Arc<str>, Node)], base: usize) {
+    let mut ls = Vec::new();
+    leaves(fields, &mut ls);
+    let mut checks = vec![format!("ok{k}")];
+    let mut writes = String::new();
+    for (i, (off, leaf)) in ls.iter().enumerate() {
+        let v = format!("r{k}_{i}");
+        let at = base + off;
+        let (w, q) = (at / 4, at / 8);
+        match leaf {
+            Leaf::Int(int) => {
+                let (lo, hi) = int.range();
+                match int.bytes {
+                    8 => {
+                        let (nlo, nhi, view) = if int.signed {
+                            ("-9223372036854775808", "9223372036854775808", "i32")
+                        } else {
+                            ("0", "18446744073709551616", "u32")
+                        };
+                        checks.push(format!(
+                            "typeof {v} === 'number' && {v} >= {nlo} && {v} < {nhi} && Number.isInteger({v})"
+                        ));
+                        let _ = writeln!(
+                            writes,
+                            "    {view}[{w}] = {v}; {view}[{w1}] = Math.floor({v} / 4294967296);",
+                            w1 = w + 1
+                        );
+                    }
+                    4 => {
+                        checks.push(if int.signed {
+                            format!("typeof {v} === 'number' && ({v} | 0) === {v}")
+                        } else {
+                            format!("typeof {v} === 'number' && ({v} >>> 0) === {v}")
+                        });
+                        let _ = writeln!(writes, "    i32[{w}] = {v};");
+                    }
+                    bytes => {
+                        checks.push(format!(
+                            "typeof {v} === 'number' && ({v} | 0) === {v} && {v} >= {lo} && {v} <= {hi}"
+                        ));
+                        let view = if bytes == 1 {
+                            format!("u8[{at}]")
+                        } else {
+                            format!("u16[{}]", at / 2)
+                        };
+                        let _ = writeln!(writes, "    {view} = {v};");
+                    }
+                }
+            }
+            Leaf::Bool => {
+                checks.push(format!("typeof {v} === 'boolean'"));
+                let _ = writeln!(writes, "    u8[{at}] = {v} ? 1 : 0;");
+            }
+            Leaf::F32 => {
+                checks.push(format!("typeof {v} === 'number'"));
+                let _ = writeln!(writes, "    f32[{w}] = {v};");
+            }
+            Leaf::F64 => {
+                checks.push(format!("typeof {v} === 'number'"));
+                let _ = writeln!(writes, "    f64[{q}] = {v};");
+            }
+            Leaf::Pointer => {
+                checks.push(format!("({v} === null || P.is({v}))"));
+                let _ = writeln!(
+                    writes,
+                    "    if ({v} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }} else P.put({v}, {w});",
+                    w1 = w + 1
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "  if ({}) {{", checks.join(" && "));
+    s.push_str(&writes);
+    // Native code takes undefined as "already written".
+    let _ = writeln!(
+        s,
+        "  }} else if (a{k} === undefined) E.type(meta, {k}, a{k});\n  else o{k} = a{k};"
+    );
+}
+
+/// A JS string literal.
+fn js_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `lent`: the call is synchronous, so the wrapper may pass memory that is
+/// only valid until it returns (strings in the string area, TypedArrays by
+/// their stamped address, see the prelude).
+fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize, lent: bool) {
     let a = format!("a{k}");
     let w = off / 4;
     let bad_type = format!("E.type(meta, {k}, {a})");
@@ -134,9 +328,14 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
             let _ = writeln!(
                 s,
                 "  if ({a} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }}\n  \
-                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w})) o{k} = {a}; }}\n  \
+                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w}){view}) o{k} = {a}; }}\n  \
                  else {bad_type};",
-                w1 = w + 1
+                w1 = w + 1,
+                view = if lent {
+                    format!(" && !B({a}, {w})")
+                } else {
+                    String::new()
+                }
             );
         }
         ArgKind::Value(_) => {
@@ -153,11 +352,20 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
             );
         }
         ArgKind::CString => {
+            // Plain ASCII goes into the string area (see `T` in the prelude).
+            let (put, view) = if lent {
+                (
+                    format!("{{ if (!T({a}, {w})) o{k} = {a}; }}"),
+                    format!(" && !B({a}, {w})"),
+                )
+            } else {
+                (format!("o{k} = {a};"), String::new())
+            };
             let _ = writeln!(
                 s,
-                "  if (typeof {a} === 'string') o{k} = {a};\n  \
+                "  if (typeof {a} === 'string') {put}\n  \
                  else if ({a} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }}\n  \
-                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w})) o{k} = {a}; }}\n  \
+                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w}){view}) o{k} = {a}; }}\n  \
                  else {bad_type};",
                 w1 = w + 1
             );
@@ -165,18 +373,59 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
     }
 }
 
-fn write_result(s: &mut String, call: &str, ret: &RetKind, off: usize, opts: Options) {
+fn write_result(s: &mut String, call: &str, plan: &Plan, opts: Options) {
+    let off = plan.ret_offset;
     let w = off / 4;
     let q = off / 8;
-    let _ = match ret {
+    if let Some(fields) = &plan.ret_record {
+        let _ = writeln!(s, "  {call};\n  return {};", record_literal(fields, off, opts));
+        return;
+    }
+    let _ = match &plan.ret {
         RetKind::Void => writeln!(s, "  {call};"),
-        RetKind::CString | RetKind::Value(_) => writeln!(s, "  return {call};"),
+        // undefined: the same string as the last one (see invoke.rs).
+        RetKind::CString => writeln!(s, "  const r = {call};\n  return r === undefined ? last : (last = r);"),
+        RetKind::Value(_) => writeln!(s, "  return {call};"),
         RetKind::Bool => writeln!(s, "  {call};\n  return (i32[{w}] & 0xff) !== 0;"),
         RetKind::F32 => writeln!(s, "  {call};\n  return f32[{w}];"),
         RetKind::F64 => writeln!(s, "  {call};\n  return f64[{q}];"),
         RetKind::Pointer => writeln!(s, "  {call};\n  return mk(u32[{w}], u32[{}]);", w + 1),
         RetKind::Int(i) => writeln!(s, "  {call};\n  {}", int_result(*i, w, q, opts)),
     };
+}
+
+/// An object literal of a struct result's fields, read from the buffer.
+fn record_literal(fields: &[(Arc<str>, Node)], base: usize, opts: Options) -> String {
+    let mut parts = Vec::with_capacity(fields.len());
+    for (name, node) in fields {
+        let value = match node {
+            Node::Record(inner) => record_literal(inner, base, opts),
+            Node::Leaf(off, leaf) => {
+                let at = base + off;
+                let (w, q) = (at / 4, at / 8);
+                match leaf {
+                    Leaf::Bool => format!("u8[{at}] !== 0"),
+                    Leaf::F32 => format!("f32[{w}]"),
+                    Leaf::F64 => format!("f64[{q}]"),
+                    Leaf::Pointer => format!("mk(u32[{w}], u32[{}])", w + 1),
+                    Leaf::Int(i) => match (i.bytes, i.signed) {
+                        (1, true) => format!("i8[{at}]"),
+                        (1, false) => format!("u8[{at}]"),
+                        (2, true) => format!("i16[{}]", at / 2),
+                        (2, false) => format!("u16[{}]", at / 2),
+                        (4, true) => format!("i32[{w}]"),
+                        (4, false) => format!("u32[{w}]"),
+                        (_, true) if opts.bigint => format!("b64[{q}]"),
+                        (_, false) if opts.bigint => format!("u64[{q}]"),
+                        (_, true) => format!("S.ri64({w})"),
+                        (_, false) => format!("S.ru64({w})"),
+                    },
+                }
+            }
+        };
+        parts.push(format!("{}: {value}", js_string(name)));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }
 
 /// Reads an integer result. The callee only sets the low bits of narrow
@@ -238,7 +487,41 @@ mod tests {
         assert!(s.contains("inv();"), "{s}");
         assert!(!s.contains("invo("), "{s}");
         let s = src("const char *f(const char *s)");
-        assert!(s.contains("return invo(o0);"), "{s}");
+        assert!(s.contains("const r = (o0 === undefined) ? inv() : invo(o0);"), "{s}");
+    }
+
+    #[test]
+    fn strings_and_arrays_are_lent_only_to_synchronous_calls() {
+        let s = src("int f(const char *s, void *p)");
+        let (sync, rest) = s.split_at(s.find("f.async").unwrap());
+        assert!(sync.contains("T(a0, 4)") && sync.contains("B(a1, 6)"), "{sync}");
+        assert!(sync.contains("u32[1] = top;"), "{sync}");
+        assert!(!rest.contains("T(") && !rest.contains("B("), "{rest}");
+    }
+
+    #[test]
+    fn plain_structs_are_written_and_read_in_js() {
+        let mut scope = Scope::new();
+        crate::cdecl::parse_type(
+            "struct p { int x; double y; }",
+            Names {
+                local: &mut scope,
+                bases: &[],
+            },
+        )
+        .unwrap();
+        let f = parse_prototype(
+            "struct p f(struct p a)",
+            Names {
+                local: &mut scope,
+                bases: &[],
+            },
+        )
+        .unwrap();
+        let s = wrapper_source(&Plan::new(&f.sig).unwrap(), Options::default());
+        assert!(s.contains("r0_0 = a0[\"x\"];"), "{s}");
+        assert!(s.contains("? inv() : invo(o0)"), "{s}");
+        assert!(s.contains("return { \"x\": i32["), "{s}");
     }
 }
 
@@ -284,7 +567,7 @@ pub fn adapter_source(plan: &super::plan::CallbackPlan) -> String {
             if kind.may_be_native() {
                 s.push_str("  let o0;\n");
             }
-            write_arg(&mut s, 0, kind, plan.ret_offset);
+            write_arg(&mut s, 0, kind, plan.ret_offset, false);
             if kind.may_be_native() {
                 s.push_str("  return o0;\n");
             }

@@ -4,6 +4,7 @@
 pub mod abi;
 pub mod codegen;
 pub mod ffi;
+pub mod jsrec;
 pub mod plan;
 
 pub use plan::{ArgKind, Plan, RetKind, Route};

@@ -8,7 +8,7 @@
 //! result back for JS to read. Values JS cannot write (strings, buffers) are
 //! passed to the invoker as ordinary N-API arguments.
 
-use super::abi;
+use super::{abi, jsrec};
 use crate::types::{GoType, Int, Signature, Type};
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub const HEADER: usize = 16;
 /// Size of the per-environment argument buffer.
 pub const BUFFER_SIZE: usize = 256 * 1024;
+/// Bytes after the argument area where the wrappers write short strings.
+pub const STRING_AREA: usize = 64 * 1024;
 
 /// How one argument gets from JS to C.
 #[derive(Clone, Debug)]
@@ -57,6 +59,8 @@ pub struct ArgPlan {
     pub kind: ArgKind,
     /// Byte offset of the argument's slot in the buffer.
     pub offset: usize,
+    /// For a struct the generated JS writes itself: its fields.
+    pub record: Option<Vec<(Arc<str>, jsrec::Node)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +78,8 @@ pub struct Plan {
     pub ret: RetKind,
     pub ret_ty: Type,
     pub ret_offset: usize,
+    /// For a struct result the generated JS reads itself: its fields.
+    pub ret_record: Option<Vec<(Arc<str>, jsrec::Node)>>,
     pub route: Route,
     /// Bytes of the buffer the call uses.
     pub frame: usize,
@@ -187,6 +193,7 @@ impl Plan {
                     ty: p.ty.clone(),
                     kind,
                     offset,
+                    record: None,
                 });
             }
             ret_offset = HEADER + 8 * (abi::INT_REGS + abi::FLOAT_REGS);
@@ -202,11 +209,16 @@ impl Plan {
                 let size = super::ffi::slot_size(&p.ty);
                 let align = p.ty.align().unwrap_or(8).max(8);
                 off = off.div_ceil(align) * align;
+                let record = match kind {
+                    ArgKind::Value(_) => jsrec::layout(&p.ty),
+                    _ => None,
+                };
                 args.push(ArgPlan {
                     name: p.name.clone(),
                     ty: p.ty.clone(),
                     kind,
                     offset: off,
+                    record,
                 });
                 off += size;
             }
@@ -220,9 +232,14 @@ impl Plan {
                 "the arguments need {frame} bytes; at most {BUFFER_SIZE} fit in one call"
             ));
         }
+        let ret_record = match ret {
+            RetKind::Value(_) => jsrec::layout(&sig.ret),
+            _ => None,
+        };
         Ok(Plan {
             args,
             ret,
+            ret_record,
             ret_ty: sig.ret.clone(),
             ret_offset,
             route,
@@ -238,7 +255,11 @@ impl Plan {
 
     /// Whether the result is made natively (a string, a struct) rather than read by JS.
     pub fn native_result(&self) -> bool {
-        matches!(self.ret, RetKind::CString | RetKind::Value(_))
+        match self.ret {
+            RetKind::CString => true,
+            RetKind::Value(_) => self.ret_record.is_none(),
+            _ => false,
+        }
     }
 }
 

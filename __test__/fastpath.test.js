@@ -1,0 +1,222 @@
+'use strict';
+// The wrappers' JS fast paths: short ASCII strings written into the shared
+// buffer, TypedArrays passed by a stamped address, plain structs written and
+// read in JS, and the last-string cache. Each must give what the native
+// conversion gives, survive reentrancy, and fall back when it cannot apply.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { load, cdef } = require('..');
+const { cLibrary } = require('./helpers/fixtures');
+
+const lib = load(cLibrary('fastpath'));
+const slen = lib.func('size_t slen(const char *s)');
+
+test('strings: ASCII, UTF-8, long, empty, NUL and null all arrive as C strings', () => {
+  assert.equal(slen('hello, world'), 12);
+  assert.equal(slen(''), 0);
+  assert.equal(slen('é'), 2);
+  assert.equal(slen('日本語'), 9);
+  assert.equal(slen('x'.repeat(256)), 256);
+  assert.equal(slen('y'.repeat(257)), 257);
+  assert.equal(slen('z'.repeat(100000)), 100000);
+  assert.equal(slen('\x7f'), 1);
+  assert.equal(slen(null), 2 ** 64 - 1 > Number.MAX_SAFE_INTEGER ? 18446744073709551615n : -1);
+  assert.throws(() => slen('a\0b'), { code: 'ERR_ARG_VALUE' });
+  // Many calls: the string area is given back after each one.
+  let total = 0;
+  for (let i = 0; i < 100000; i++) total += slen(`s${i % 10}`);
+  assert.equal(total, 200000);
+});
+
+test('strings: a callback in the middle of a call cannot overwrite the caller’s strings', () => {
+  const nest = lib.func('const char *nest(const char *a, int (*cb)(void), const char *b)');
+  let inner;
+  const r = nest(
+    'outer-a',
+    () => {
+      // Nested calls with strings of their own, one of them reentrant.
+      const n = slen('a much longer string written while the outer call runs');
+      inner = nest('inner-a', () => slen('deeper'), 'inner-b');
+      return n;
+    },
+    'outer-b',
+  );
+  assert.equal(inner, 'inner-a|6|inner-b');
+  assert.equal(r, 'outer-a|54|outer-b');
+});
+
+test('strings: errors and throwing callbacks give the string area back', () => {
+  const nest = lib.func('const char *nest(const char *a, int (*cb)(void), const char *b)');
+  for (let i = 0; i < 70000; i++) {
+    assert.throws(() => nest('abc', () => {
+      throw new Error('boom');
+    }, 'def'), /boom/);
+    assert.throws(() => nest('abc', null, 42), { code: 'ERR_ARG_TYPE' });
+  }
+  // Had the area leaked, these would still work natively; the results show
+  // the strings are intact either way.
+  assert.equal(nest('abc', null, 'def'), 'abc|0|def');
+});
+
+test('strings: async calls copy their strings (the area is reused at once)', async () => {
+  const p = slen.async('async string');
+  assert.equal(slen('something else entirely, written over the area'), 46);
+  assert.equal(await p, 12);
+});
+
+test('string results: same bytes, new bytes at the same address, NULL, owned', () => {
+  const label = lib.func('const char *label(int i)');
+  assert.deepEqual([1, 1, 2, 2, 1, 10, 1].map((i) => label(i)), ['v1', 'v1', 'v2', 'v2', 'v1', 'v10', 'v1']);
+  const maybe = lib.func('const char *maybe(int i)');
+  assert.deepEqual([1, 0, 1, 1, 0, 0, 1].map((i) => maybe(i)), ['yes', null, 'yes', 'yes', null, null, 'yes']);
+  const owned = lib.func('char *owned(int i)', { free: true });
+  assert.deepEqual([3, 3, 4].map((i) => owned(i)), ['owned 3', 'owned 3', 'owned 4']);
+  // The async twin and the sync calls around it agree.
+  return Promise.all([maybe.async(1), maybe(1), maybe.async(0), maybe(1)]).then((v) =>
+    assert.deepEqual(v, ['yes', 'yes', null, 'yes']),
+  );
+});
+
+test('TypedArrays: C reads and writes them, including small on-heap ones across GC', () => {
+  const sum = lib.func('int sum_bytes(const uint8_t *p, int n)');
+  const fill = lib.func('void fill(uint8_t *p, int n, int v)');
+  const b = Buffer.from([1, 2, 3, 4]);
+  assert.equal(sum(b, 4), 10);
+  assert.equal(sum(b, 4), 10);
+  fill(b, 4, 9);
+  assert.deepEqual([...b], [9, 9, 9, 9]);
+  // Small typed arrays start on V8's heap, where GC moves them.
+  const arrays = [];
+  for (let i = 0; i < 200; i++) {
+    const a = new Uint8Array(8);
+    fill(a, 8, i % 250);
+    arrays.push(a);
+  }
+  if (global.gc) global.gc();
+  for (let i = 0; i < 2000; i++) new Array(100).fill({ i });
+  arrays.forEach((a, i) => {
+    fill(a, 8, (i + 1) % 250);
+    assert.equal(sum(a, 8), 8 * ((i + 1) % 250));
+    assert.ok(a.every((x) => x === (i + 1) % 250));
+  });
+  // A view at an offset, and a view of another type.
+  const whole = new Uint8Array(16);
+  const part = whole.subarray(4, 8);
+  fill(part, 4, 7);
+  assert.deepEqual([...whole], [0, 0, 0, 0, 7, 7, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const f64 = new Float64Array(1);
+  fill(f64, 8, 0);
+  assert.equal(f64[0], 0);
+});
+
+test('TypedArrays: detached after use, lying subclasses, frozen-shape arrays', () => {
+  const sum = lib.func('int sum_bytes(const uint8_t *p, int n)');
+  const a = new Uint8Array([5, 5, 5, 5]);
+  assert.equal(sum(a, 4), 20);
+  structuredClone(a.buffer, { transfer: [a.buffer] });
+  assert.equal(a.byteLength, 0);
+  assert.throws(() => sum(a, 0), { code: 'ERR_ARG_VALUE' });
+
+  // A subclass cannot make a detached array look usable.
+  class Lying extends Uint8Array {
+    get byteLength() {
+      return 4;
+    }
+  }
+  const l = new Lying([1, 1, 1, 1]);
+  assert.equal(sum(l, 4), 4);
+  structuredClone(l.buffer, { transfer: [l.buffer] });
+  assert.throws(() => sum(l, 0), { code: 'ERR_ARG_VALUE' });
+
+  const sealed = Object.preventExtensions(new Uint8Array([2, 2]));
+  assert.equal(sum(sealed, 2), 4);
+  assert.equal(sum(sealed, 2), 4);
+
+  // Emptied by a resize: no longer passed by its old address.
+  const rab = new ArrayBuffer(4, { maxByteLength: 8 });
+  const tracking = new Uint8Array(rab);
+  tracking.set([3, 3, 3, 3]);
+  assert.equal(sum(tracking, 4), 12);
+  rab.resize(8);
+  tracking.set([1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.equal(sum(tracking, 8), 8);
+  rab.resize(0);
+  assert.equal(sum(tracking, 0), 0);
+
+  const shared = new Uint8Array(new SharedArrayBuffer(4));
+  assert.throws(() => sum(shared, 4), { code: 'ERR_ARG_VALUE' });
+  assert.throws(() => sum(shared, 4), { code: 'ERR_ARG_VALUE' });
+});
+
+test('structs by value: every field kind written in JS arrives as C reads it', () => {
+  cdef('struct inner { short s; uint8_t u; };');
+  cdef('struct mix { int8_t c; struct inner in; bool b; float f; double d; int64_t big; uint64_t ubig; uint32_t u32; void *p; };');
+  const show = lib.func('const char *show_mix(struct mix m)');
+  const addrOf = lib.func('void *addr_of(void *p)');
+  const buf = Buffer.alloc(4);
+  const p = addrOf(buf);
+  const m = { c: -5, in: { s: -300, u: 200 }, b: true, f: 0.5, d: -1e300, big: -(2 ** 53), ubig: 2 ** 60, u32: 4294967295, p };
+  const hex = `0x${p.address.toString(16)}`;
+  assert.equal(show(m), `-5 -300 200 1 0.5 -1e+300 -9007199254740992 1152921504606846976 4294967295 ${hex}`);
+  // Bigints, a null pointer: the native conversion takes over and agrees.
+  assert.equal(
+    show({ ...m, big: -(2n ** 63n), ubig: 2n ** 64n - 1n, p: null }),
+    `-5 -300 200 1 0.5 -1e+300 -9223372036854775808 18446744073709551615 4294967295 (nil)`,
+  );
+  // Errors are the native conversion's.
+  assert.throws(() => show({ ...m, c: 128 }), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => show({ ...m, f: 'x' }), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => show({ ...m, in: 3 }), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => show(undefined), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => show(null), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => show({ ...m, p: 12 }), { code: 'ERR_ARG_TYPE' });
+});
+
+test('structs by value: results read in JS, numbers or bigints as for scalars', () => {
+  const make = lib.func('struct mix make_mix(int8_t c, short s, int64_t big, uint64_t ubig, void *p)');
+  const r = make(-1, 0x1234, -(2 ** 40), 2 ** 40, null);
+  assert.deepEqual(r, {
+    c: -1,
+    in: { s: 0x1234, u: 0x34 },
+    b: true,
+    f: 1.5,
+    d: -2.25,
+    big: -(2 ** 40),
+    ubig: 2 ** 40,
+    u32: 4000000000,
+    p: null,
+  });
+  assert.deepEqual(Object.keys(r), ['c', 'in', 'b', 'f', 'd', 'big', 'ubig', 'u32', 'p']);
+  const big = make(0, -1, -(2n ** 63n), 2n ** 64n - 1n, null);
+  assert.equal(big.big, -(2n ** 63n));
+  assert.equal(big.ubig, 2n ** 64n - 1n);
+  assert.equal(big.b, false);
+  assert.deepEqual(big.in, { s: -1, u: 255 });
+  const asBig = load(cLibrary('fastpath'), { bigint: true }).func(
+    'struct mix make_mix(int8_t c, short s, int64_t big, uint64_t ubig, void *p)',
+  );
+  assert.equal(asBig(1, 1, 5, 6, null).big, 5n);
+  assert.equal(asBig(1, 1, 5, 6, null).ubig, 6n);
+});
+
+test('structs by value: getters that call other functions cannot corrupt the arguments', () => {
+  cdef('struct pt { int x, y; };');
+  const sum = lib.func('int pt_sum(struct pt a, struct pt b)');
+  const x = lib.func('int pt_x(struct pt a)');
+  let calls = 0;
+  const sneaky = {
+    get x() {
+      calls++;
+      // Writes its own arguments (and id) into the shared buffer.
+      return x({ x: 9, y: 9 }) - 8;
+    },
+    y: 2,
+  };
+  assert.equal(sum(sneaky, { x: 3, y: 4 }), 1234);
+  assert.equal(sum({ x: 3, y: 4 }, sneaky), 3412);
+  assert.equal(calls, 2);
+  // A Proxy reads like any object.
+  assert.equal(x(new Proxy({}, { get: (_, k) => (k === 'x' ? 77 : 0) })), 77);
+  // Async calls take the struct written in JS.
+  return x.async({ x: 5, y: 0 }).then((v) => assert.equal(v, 5));
+});
