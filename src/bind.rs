@@ -120,7 +120,8 @@ pub unsafe fn bind(
             .filter(|(_, a)| a.kind.may_be_native())
             .map(|(k, _)| k)
             .collect();
-        let source = codegen::wrapper_source(&plan, codegen::Options { bigint: opts.bigint });
+        let gen_opts = codegen::Options { bigint: opts.bigint };
+        let key = codegen::shape_key(&plan, gen_opts);
         let bound = Bound {
             opts,
             name: Arc::from(name),
@@ -133,15 +134,17 @@ pub unsafe fn bind(
             var_cifs: Default::default(),
             last_string: Default::default(),
         };
-        let meta = meta_object(env, &bound)?;
         let id = state.insert(bound)?;
         let made = (|| -> Result<Value> {
-            let factory = state.factory(env, &source)?;
-            let r = js::object(env)?;
-            js::set(env, r, c"id", js::number(env, f64::from(id))?)?;
-            js::set(env, r, c"meta", meta)?;
+            let b = state
+                .bound(id)
+                .ok_or_else(|| Error::new(Code::Internal, "a bound function vanished"))?;
+            let factory = match &key {
+                Some(k) => state.factory_by(env, k, || codegen::wrapper_source(&b.plan, gen_opts))?,
+                None => state.factory(env, &codegen::wrapper_source(&b.plan, gen_opts))?,
+            };
             let views = state.views(env)?;
-            let f = js::call(env, factory, &[views, r])?;
+            let f = js::call(env, factory, &[views, js::number(env, f64::from(id))?])?;
             js::define_value(env, f, "name", js::string(env, name)?)?;
             let data = Box::into_raw(Box::new((state.clone(), id)));
             let status = sys::napi_add_finalizer(
@@ -162,6 +165,25 @@ pub unsafe fn bind(
             state.remove(id);
         }
         made
+    }
+}
+
+/// The prelude's `metaOf(id)`: the meta object of a bound function, made
+/// when an error message first needs it.
+pub unsafe extern "C" fn meta_of(env: napi_env, info: sys::napi_callback_info) -> js::Value {
+    unsafe {
+        let mut argv = [std::ptr::null_mut(); 1];
+        let mut argc = 1;
+        let mut data = std::ptr::null_mut();
+        sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), &mut data);
+        let state = &*(data as *const crate::env::EnvState);
+        crate::invoke::guarded(env, || {
+            let id = js::get_f64(env, argv[0])?;
+            let bound = state
+                .bound(id as u32)
+                .ok_or_else(|| Error::new(Code::Internal, format!("no bound function with id {id}")))?;
+            meta_object(env, &bound)
+        })
     }
 }
 

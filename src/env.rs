@@ -122,6 +122,7 @@ impl EnvState {
             let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
             let invb = js::function(env, "invokeBatch", Some(crate::batch::invb), data)?;
             let addr_of = js::function(env, "viewAddress", Some(crate::invoke::view_address), data)?;
+            let meta_of = js::function(env, "metaOf", Some(crate::bind::meta_of), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
             check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
@@ -130,7 +131,11 @@ impl EnvState {
             let lo = js::number(env, (addr & 0xffff_ffff) as f64)?;
             let hi = js::number(env, (addr >> 32) as f64)?;
             let area = js::number(env, BUFFER_SIZE as f64)?;
-            let helpers = js::call(env, prelude, &[ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of])?;
+            let helpers = js::call(
+                env,
+                prelude,
+                &[ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of, meta_of],
+            )?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,
@@ -166,15 +171,24 @@ impl EnvState {
 
     /// The compiled factory for a wrapper source, compiling it once.
     pub unsafe fn factory(&self, env: napi_env, source: &str) -> Result<Value> {
+        unsafe { self.factory_by(env, source, || source.to_string()) }
+    }
+
+    /// The compiled factory cached under `key`, which must determine the
+    /// source exactly; `source` is only generated when it is not cached.
+    pub unsafe fn factory_by(&self, env: napi_env, key: &str, source: impl FnOnce() -> String) -> Result<Value> {
         unsafe {
-            if let Some(r) = self.factories.borrow().get(source) {
+            if let Some(r) = self.factories.borrow().get(key) {
                 return js::deref(env, *r);
             }
-            let compile = self.helper(env, c"compile")?;
-            let body = js::string(env, source)?;
-            let f = js::call(env, compile, &[body])?;
+            // A parenthesized function in a script is compiled as it is
+            // parsed; `new Function` would parse the body again on the first
+            // call.
+            let body = js::string(env, &format!("(function (V, R) {{\n{}\n}})", source()))?;
+            let mut f = null_mut();
+            check(sys::napi_run_script(env, body, &mut f), "compiling a wrapper")?;
             let r = js::new_ref(env, f)?;
-            self.factories.borrow_mut().insert(source.to_string(), r);
+            self.factories.borrow_mut().insert(key.to_string(), r);
             Ok(f)
         }
     }

@@ -411,13 +411,63 @@ pub unsafe extern "C" fn inva(env: napi_env, info: napi_callback_info) -> Value 
         guarded(env, || {
             let state = &*state;
             let bound = current(state)?;
-            let n = bound.natives.len();
+            let n = bound.plan.args.len();
+            if argc != n {
+                return Err(Error::new(
+                    Code::ArgCount,
+                    format!(
+                        "{}() takes {n} argument{}, got {argc}",
+                        bound.name,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
             if n <= 8 {
-                return schedule(env, state, bound, &argv[..argc.min(n)]);
+                return schedule(env, state, bound, &argv[..n]);
             }
             let args = more_args(env, info, n);
             schedule(env, state, bound, &args)
         })
+    }
+}
+
+/// Converts every argument natively into `frame` (async and variadic calls,
+/// whose wrappers write nothing themselves). On failure, the closures lent
+/// so far are given back.
+unsafe fn convert_all(
+    codec: &Codec,
+    bound: &Bound,
+    args: &[Value],
+    frame: *mut u8,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    unsafe {
+        let r = (|| -> Result<()> {
+            for (k, a) in bound.plan.args.iter().enumerate() {
+                let v = *args
+                    .get(k)
+                    .ok_or_else(|| Error::new(Code::ArgCount, format!("{}() is missing arguments", bound.name)))?;
+                let slot = frame.add(a.offset);
+                // marshal::arg reads undefined as "written by the wrapper".
+                if a.kind.may_be_native() && !matches!(a.kind, ArgKind::Value(_)) {
+                    if js::type_of(codec.env, v) == sys::ValueType::napi_undefined {
+                        return Err(Error::new(
+                            Code::ArgType,
+                            format!("{} must be {}, got undefined", bound.arg_label(k), bound.expect(k)),
+                        ));
+                    }
+                    marshal::arg(codec, bound, k, v, slot, scratch)?;
+                } else {
+                    let label = || bound.arg_label(k);
+                    codec.encode(scratch, v, &a.ty, slot, &marshal::codec::Path::Root(&label))?;
+                }
+            }
+            Ok(())
+        })();
+        if r.is_err() {
+            let _ = scratch.release_callbacks(codec.env);
+        }
+        r
     }
 }
 
@@ -426,7 +476,6 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
         let plan = &bound.plan;
         let mut frame = vec![0u64; plan.frame.div_ceil(8)];
         let fp = frame.as_mut_ptr() as *mut u8;
-        std::ptr::copy_nonoverlapping(state.buf, fp, plan.frame);
         let codec = Codec {
             env,
             state,
@@ -436,7 +485,7 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
         let mut scratch = Box::new(Scratch::new());
         scratch.keep = true;
         scratch.task = Some(errors.clone());
-        convert(&codec, &bound, args, fp, &mut scratch)?;
+        convert_all(&codec, &bound, args, fp, &mut scratch)?;
         let mut refs = Vec::new();
         for &v in args {
             if matches!(
@@ -674,17 +723,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         };
         let mut scratch = Scratch::new();
         let converted = (|| -> Result<()> {
-            for (k, a) in plan.args.iter().enumerate() {
-                let slot = fp.add(a.offset);
-                // Structs through `encode`: marshal::arg reads undefined as
-                // "written by the wrapper", which variadic wrappers never do.
-                if a.kind.may_be_native() && !matches!(a.kind, ArgKind::Value(_)) {
-                    marshal::arg(&codec, bound, k, args[k], slot, &mut scratch)?;
-                } else {
-                    let label = || bound.arg_label(k);
-                    codec.encode(&mut scratch, args[k], &a.ty, slot, &marshal::codec::Path::Root(&label))?;
-                }
-            }
+            convert_all(&codec, bound, &args[..fixed], fp, &mut scratch)?;
             for (i, (promoted, declared)) in extra.iter().enumerate() {
                 let label = || format!("{}(): variadic argument {}", bound.name, fixed + i + 1);
                 let v = args[fixed + 2 * i + 1];

@@ -2,7 +2,7 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr) {
+(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr, metaOf) {
   'use strict';
   const u8 = new Uint8Array(buffer);
   const i8 = new Int8Array(buffer);
@@ -105,6 +105,14 @@
     throw e;
   }
 
+  // What error messages say about a function's parameters. A wrapper's
+  // is made on first need (binding stays cheap): `{ id, meta }` until then.
+  function info(m) {
+    if (m.params !== undefined) return m;
+    if (m.meta === undefined) m.meta = metaOf(m.id);
+    return m.meta;
+  }
+
   function argName(meta, k) {
     const p = meta.params[k];
     return `${meta.name}(): argument ${k + 1}${p.name ? ` (${p.name})` : ''}`;
@@ -113,18 +121,22 @@
   // Thrown by generated wrappers. Each never returns.
   const E = {
     count(meta, got) {
+      meta = info(meta);
       const n = meta.params.length;
       fail(TypeError, 'ERR_ARG_COUNT', `${meta.name}() takes ${n} argument${n === 1 ? '' : 's'}, got ${got}`);
     },
     type(meta, k, v) {
+      meta = info(meta);
       fail(TypeError, 'ERR_ARG_TYPE', `${argName(meta, k)} must be ${meta.params[k].expect}, got ${describe(v)}`);
     },
     range(meta, k, v) {
+      meta = info(meta);
       const p = meta.params[k];
       const what = typeof v === 'number' && !Number.isInteger(v) ? 'an integer' : `in range ${p.range}`;
       fail(RangeError, 'ERR_ARG_RANGE', `${argName(meta, k)} (${p.type}) must be ${what}, got ${describe(v)}`);
     },
     unsupported(meta, what) {
+      meta = info(meta);
       fail(Error, 'ERR_UNSUPPORTED', `${meta.name}(): ${what} is not supported`);
     },
   };
@@ -134,7 +146,7 @@
   const S = {
     // An integer of at most 32 bits, into i32[w].
     int(meta, k, v, w) {
-      const p = meta.params[k];
+      const p = info(meta).params[k];
       if (typeof v === 'bigint') {
         if (v < p.lo || v > p.hi) E.range(meta, k, v);
         i32[w] = Number(v);
@@ -240,7 +252,111 @@
     return View.put(a, w);
   }
 
-  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B };
+  // Argument writers for the generated wrappers, one per kind: small enough
+  // that TurboFan inlines them into each wrapper (whose call sites each see
+  // one target), and the wrappers' sources stay short, so binding is cheap.
+  // Each checks its argument and writes it at u32[w] (f64[q]); those for
+  // pointers return what native code must convert, or undefined.
+  const W = {
+    wi8(m, k, a, w) {
+      if (typeof a === 'number' && (a | 0) === a && a >= -128 && a <= 127) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    wu8(m, k, a, w) {
+      if (typeof a === 'number' && (a | 0) === a && a >= 0 && a <= 255) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    wi16(m, k, a, w) {
+      if (typeof a === 'number' && (a | 0) === a && a >= -32768 && a <= 32767) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    wu16(m, k, a, w) {
+      if (typeof a === 'number' && (a | 0) === a && a >= 0 && a <= 65535) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    wi32(m, k, a, w) {
+      if (typeof a === 'number' && (a | 0) === a) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    wu32(m, k, a, w) {
+      if (typeof a === 'number' && a >>> 0 === a) i32[w] = a;
+      else S.int(m, k, a, w);
+    },
+    // Doubles compare exactly against 2^63 and 2^64.
+    wi64(m, k, a, w) {
+      if (typeof a === 'number' && a >= -9223372036854775808 && a < 9223372036854775808 && Number.isInteger(a)) {
+        i32[w] = a;
+        i32[w + 1] = Math.floor(a / 4294967296);
+      } else S.i64(m, k, a, w >> 1);
+    },
+    wu64(m, k, a, w) {
+      if (typeof a === 'number' && a >= 0 && a < 18446744073709551616 && Number.isInteger(a)) {
+        u32[w] = a;
+        u32[w + 1] = Math.floor(a / 4294967296);
+      } else S.u64(m, k, a, w >> 1);
+    },
+    wb(m, k, a, w) {
+      if (a === true) i32[w] = 1;
+      else if (a === false) i32[w] = 0;
+      else E.type(m, k, a);
+    },
+    wf(m, k, a, w) {
+      if (typeof a === 'number') f32[w] = a;
+      else E.type(m, k, a);
+    },
+    wd(m, k, a, q) {
+      if (typeof a === 'number') f64[q] = a;
+      else E.type(m, k, a);
+    },
+    wp(m, k, a, w) {
+      if (a === null) {
+        u32[w] = 0;
+        u32[w + 1] = 0;
+        return undefined;
+      }
+      if (typeof a === 'object') return Pointer.put(a, w) || B(a, w) ? undefined : a;
+      E.type(m, k, a);
+    },
+    wc(m, k, a, w) {
+      if (typeof a === 'string') return T(a, w) ? undefined : a;
+      if (a === null) {
+        u32[w] = 0;
+        u32[w + 1] = 0;
+        return undefined;
+      }
+      if (typeof a === 'object') return Pointer.put(a, w) || B(a, w) ? undefined : a;
+      E.type(m, k, a);
+    },
+    wk(m, k, a, w) {
+      if (a === null) {
+        u32[w] = 0;
+        u32[w + 1] = 0;
+        return undefined;
+      }
+      if (typeof a === 'function') return a;
+      if (typeof a === 'object') return Pointer.put(a, w) ? undefined : a;
+      E.type(m, k, a);
+    },
+  };
+
+  // fn.async and fn.batch, the same for every function: their arguments
+  // are converted natively. Argument errors reject rather than throw.
+  const later = (id) =>
+    function (...args) {
+      try {
+        u32[0] = id;
+        return inva(...args);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+  const batch = (id) =>
+    function (...args) {
+      u32[0] = id;
+      return invb(...args);
+    };
+
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, later, batch, ...W };
 
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.

@@ -19,22 +19,60 @@ pub struct Options {
     pub bigint: bool,
 }
 
+/// A short key that determines `wrapper_source` exactly (it reads only what
+/// goes in here), so a cached factory is found without generating the
+/// source. `None` for plans with structs handled in JS, whose source names
+/// their fields: those are cached by their source.
+pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
+    if plan.variadic {
+        return Some("v".into());
+    }
+    if plan.ret_record.is_some() || plan.args.iter().any(|a| a.record.is_some()) {
+        return None;
+    }
+    let mut k = String::with_capacity(8 + 8 * plan.args.len());
+    k.push(if opts.bigint { 'B' } else { 'b' });
+    for a in &plan.args {
+        let _ = match &a.kind {
+            ArgKind::Int(i) => write!(k, "i{}{}", i.bytes, if i.signed { 's' } else { 'u' }),
+            ArgKind::Bool => write!(k, "t"),
+            ArgKind::F32 => write!(k, "f"),
+            ArgKind::F64 => write!(k, "d"),
+            ArgKind::Pointer(_) => write!(k, "p"),
+            ArgKind::CString => write!(k, "c"),
+            ArgKind::Value(_) => write!(k, "v"),
+            ArgKind::Callback(_) => write!(k, "k"),
+        };
+        let _ = write!(k, "{},", a.offset);
+    }
+    let _ = match &plan.ret {
+        RetKind::Void => write!(k, "|V"),
+        RetKind::Int(i) => write!(k, "|i{}{}", i.bytes, if i.signed { 's' } else { 'u' }),
+        RetKind::Bool => write!(k, "|t"),
+        RetKind::F32 => write!(k, "|f"),
+        RetKind::F64 => write!(k, "|d"),
+        RetKind::Pointer => write!(k, "|p"),
+        RetKind::CString => write!(k, "|c"),
+        RetKind::Value(_) => write!(k, "|v"),
+    };
+    let _ = write!(k, "{}", plan.ret_offset);
+    Some(k)
+}
+
 /// The body of `new Function('V', 'R', body)`; calling that with the env's
-/// views and the function's `{ id, meta }` returns the wrapper.
+/// views and the function's id (`R`) returns the wrapper. `meta` starts as
+/// `{ id }`; the prelude fills in the rest when an error message needs it.
 pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     if plan.variadic {
         // Fixed arguments, then (type, value) pairs: all converted natively.
-        return "'use strict';\nconst { u32, invv, E } = V;\nconst { id, meta } = R;\n\
+        return "'use strict';\nconst { u32, invv, E } = V;\nconst id = R, meta = { id, meta: undefined };\n\
                 const f = function (...args) {\n  u32[0] = id;\n  return invv(...args);\n};\n\
                 f.async = function () {\n  try {\n    E.unsupported(meta, 'an async call of a variadic function');\n  } catch (e) {\n    return Promise.reject(e);\n  }\n};\n\
                 return f;\n"
             .to_string();
     }
     let n = plan.args.len();
-    let mut s = String::with_capacity(256 + 400 * n);
-    s.push_str(
-        "'use strict';\nconst { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invb, P, mk, E, S, T, B } = V;\nconst { id, meta } = R;\n",
-    );
+    let mut s = String::with_capacity(256 + 120 * n);
     if matches!(plan.ret, RetKind::CString) {
         s.push_str("let last;\n");
     }
@@ -47,10 +85,9 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         .map(|(k, _)| format!("o{k}"))
         .collect();
     // Strings written into the buffer's string area live until the call
-    // returns, so only the synchronous call uses them.
+    // returns: the wrapper gives the area back then.
     let strings = plan.args.iter().any(|a| matches!(a.kind, ArgKind::CString));
-    // (TypedArrays are passed by address in the synchronous call too.)
-    let sync = prologue(plan, &natives, true);
+    let sync = prologue(plan, &natives);
     let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
     let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
     if strings {
@@ -76,24 +113,37 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         s.push_str("  } finally {\n    u32[1] = top;\n  }\n");
     }
     s.push_str("};\n");
-    // Argument errors reject the Promise rather than throw.
-    let _ = writeln!(s, "f.async = function ({}) {{\n try {{", params.join(", "));
-    let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
-    s.push_str(&prologue(plan, &natives, false));
-    let _ = writeln!(
-        s,
-        "  return inva({});\n }} catch (e) {{\n  return Promise.reject(e);\n }}\n}};",
-        natives.join(", ")
-    );
-    // One call per element of TypedArray arguments, in one crossing.
-    s.push_str("f.batch = function (...args) {\n  u32[0] = id;\n  return invb(...args);\n};\n");
-    s.push_str("return f;\n");
-    s
+    // Async calls convert their arguments natively: the call costs far more
+    // than the conversion, and the wrapper's source stays short.
+    s.push_str("f.async = later(id);\nf.batch = batch(id);\nreturn f;\n");
+    // Only the helpers the body uses, so there is less to parse.
+    let used: Vec<&str> = HELPERS.iter().copied().filter(|h| uses(&s, h)).collect();
+    format!(
+        "'use strict';\nconst {{ {} }} = V;\nconst id = R, meta = {{ id, meta: undefined }};\n{s}",
+        used.join(", ")
+    )
+}
+
+/// What the prelude's `views` offers the wrappers.
+const HELPERS: [&str; 36] = [
+    "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "P", "mk", "E", "S", "T", "B",
+    "later", "batch", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
+    "inva", "invb",
+];
+
+/// Whether `name` occurs in `src` as a whole identifier.
+fn uses(src: &str, name: &str) -> bool {
+    let b = src.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    src.match_indices(name).any(|(i, _)| {
+        let j = i + name.len();
+        (i == 0 || !ident(b[i - 1]) && b[i - 1] != b'.') && (j >= b.len() || !ident(b[j]))
+    })
 }
 
 /// Checks the arguments and writes them into the buffer, leaving in `oK`
 /// those native code must convert.
-fn prologue(plan: &Plan, natives: &[String], lent: bool) -> String {
+fn prologue(plan: &Plan, natives: &[String]) -> String {
     let mut p = String::new();
     for o in natives {
         let _ = writeln!(p, "  let {o};");
@@ -108,11 +158,38 @@ fn prologue(plan: &Plan, natives: &[String], lent: bool) -> String {
     for (k, arg) in plan.args.iter().enumerate() {
         match &arg.record {
             Some(fields) => record_writes(&mut p, k, fields, arg.offset),
-            None => write_arg(&mut p, k, &arg.kind, arg.offset, lent),
+            None => wrapper_arg(&mut p, k, &arg.kind, arg.offset),
         }
     }
     p.push_str("  u32[0] = id;\n");
     p
+}
+
+/// Checks argument `k` and writes it, through the prelude's writers.
+fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
+    let (w, q) = (off / 4, off / 8);
+    let _ = match kind {
+        ArgKind::Int(i) => {
+            let name = match (i.bytes, i.signed) {
+                (1, true) => "wi8",
+                (1, false) => "wu8",
+                (2, true) => "wi16",
+                (2, false) => "wu16",
+                (4, true) => "wi32",
+                (4, false) => "wu32",
+                (_, true) => "wi64",
+                (_, false) => "wu64",
+            };
+            writeln!(s, "  {name}(meta, {k}, a{k}, {w});")
+        }
+        ArgKind::Bool => writeln!(s, "  wb(meta, {k}, a{k}, {w});"),
+        ArgKind::F32 => writeln!(s, "  wf(meta, {k}, a{k}, {w});"),
+        ArgKind::F64 => writeln!(s, "  wd(meta, {k}, a{k}, {q});"),
+        ArgKind::Pointer(_) => writeln!(s, "  o{k} = wp(meta, {k}, a{k}, {w});"),
+        ArgKind::CString => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
+        ArgKind::Callback(_) => writeln!(s, "  o{k} = wk(meta, {k}, a{k}, {w});"),
+        ArgKind::Value(_) => writeln!(s, "  o{k} = a{k};"),
+    };
 }
 
 /// Reads every field of struct argument `k` into `rK_N`; `okK` says
@@ -272,10 +349,10 @@ fn js_string(s: &str) -> String {
     out
 }
 
-/// `lent`: the call is synchronous, so the wrapper may pass memory that is
-/// only valid until it returns (strings in the string area, TypedArrays by
-/// their stamped address, see the prelude).
-fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize, lent: bool) {
+/// Checks and writes a callback's result (the adapter's `put`), inline.
+/// Nothing is lent from the string area or by stamped address: the result
+/// outlives the JS code that made it.
+fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
     let a = format!("a{k}");
     let w = off / 4;
     let bad_type = format!("E.type(meta, {k}, {a})");
@@ -328,14 +405,9 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize, lent: bool) {
             let _ = writeln!(
                 s,
                 "  if ({a} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }}\n  \
-                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w}){view}) o{k} = {a}; }}\n  \
+                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w})) o{k} = {a}; }}\n  \
                  else {bad_type};",
-                w1 = w + 1,
-                view = if lent {
-                    format!(" && !B({a}, {w})")
-                } else {
-                    String::new()
-                }
+                w1 = w + 1
             );
         }
         ArgKind::Value(_) => {
@@ -352,20 +424,11 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize, lent: bool) {
             );
         }
         ArgKind::CString => {
-            // Plain ASCII goes into the string area (see `T` in the prelude).
-            let (put, view) = if lent {
-                (
-                    format!("{{ if (!T({a}, {w})) o{k} = {a}; }}"),
-                    format!(" && !B({a}, {w})"),
-                )
-            } else {
-                (format!("o{k} = {a};"), String::new())
-            };
             let _ = writeln!(
                 s,
-                "  if (typeof {a} === 'string') {put}\n  \
+                "  if (typeof {a} === 'string') o{k} = {a};\n  \
                  else if ({a} === null) {{ u32[{w}] = 0; u32[{w1}] = 0; }}\n  \
-                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w}){view}) o{k} = {a}; }}\n  \
+                 else if (typeof {a} === 'object') {{ if (!P.put({a}, {w})) o{k} = {a}; }}\n  \
                  else {bad_type};",
                 w1 = w + 1
             );
@@ -491,12 +554,70 @@ mod tests {
     }
 
     #[test]
+    fn shape_keys_determine_the_source() {
+        let types = [
+            "int",
+            "unsigned",
+            "short",
+            "unsigned char",
+            "long long",
+            "unsigned long long",
+            "double",
+            "float",
+            "_Bool",
+            "void *",
+            "const char *",
+            "char",
+        ];
+        let mut seen = std::collections::HashMap::new();
+        let mut protos = Vec::new();
+        for (i, r) in types.iter().chain(["void"].iter()).enumerate() {
+            for a in &types {
+                for b in &types[..(i % types.len()) + 1] {
+                    protos.push(format!("{r} f({a} x, {b} y)"));
+                    protos.push(format!("{r} f({b} x)"));
+                    protos.push(format!("{r} f({a} x, double d, {b} y, int z, ...)"));
+                    protos.push(format!("{r} f(int (*cb)({a}), {b} y)"));
+                }
+            }
+        }
+        for p in protos {
+            let mut sc = Scope::new();
+            let f = parse_prototype(
+                &p,
+                Names {
+                    local: &mut sc,
+                    bases: &[],
+                },
+            )
+            .unwrap();
+            let plan = Plan::new(&f.sig).unwrap();
+            for bigint in [false, true] {
+                let o = Options { bigint };
+                let key = shape_key(&plan, o).unwrap();
+                let src = wrapper_source(&plan, o);
+                let prev = seen.entry(key.clone()).or_insert_with(|| src.clone());
+                assert_eq!(*prev, src, "{key} for {p}");
+            }
+        }
+        assert!(seen.len() > 100);
+    }
+
+    #[test]
     fn strings_and_arrays_are_lent_only_to_synchronous_calls() {
+        // wc and wp lend the string area and stamped arrays (see the
+        // prelude); async calls convert natively (`later`).
         let s = src("int f(const char *s, void *p)");
-        let (sync, rest) = s.split_at(s.find("f.async").unwrap());
-        assert!(sync.contains("T(a0, 4)") && sync.contains("B(a1, 6)"), "{sync}");
-        assert!(sync.contains("u32[1] = top;"), "{sync}");
-        assert!(!rest.contains("T(") && !rest.contains("B("), "{rest}");
+        assert!(
+            s.contains("o0 = wc(meta, 0, a0, 4);") && s.contains("o1 = wp(meta, 1, a1, 6);"),
+            "{s}"
+        );
+        assert!(s.contains("u32[1] = top;"), "{s}");
+        assert!(s.contains("f.async = later(id);"), "{s}");
+        assert!(
+            s.starts_with("'use strict';\nconst { i32, u32, inv, invo, E, later, batch, wp, wc } = V;"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -567,7 +688,7 @@ pub fn adapter_source(plan: &super::plan::CallbackPlan) -> String {
             if kind.may_be_native() {
                 s.push_str("  let o0;\n");
             }
-            write_arg(&mut s, 0, kind, plan.ret_offset, false);
+            write_arg(&mut s, 0, kind, plan.ret_offset);
             if kind.may_be_native() {
                 s.push_str("  return o0;\n");
             }

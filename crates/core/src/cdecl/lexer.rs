@@ -139,7 +139,7 @@ pub fn lex(src: &str, file: u32) -> Result<Vec<Token>, LexError> {
         let pos = lx.pos();
         let start = lx.i;
         let kind = lx.token(c)?;
-        let text: Arc<str> = Arc::from(lx.text(start));
+        let text: Arc<str> = Arc::from(&*lx.text(start));
         out.push(Token {
             kind,
             text,
@@ -244,7 +244,7 @@ impl Lexer<'_> {
     }
 
     /// Token text from `start`, with line continuations removed.
-    fn text(&self, start: usize) -> String {
+    fn text(&self, start: usize) -> std::borrow::Cow<'_, str> {
         let raw = &self.s[start..self.i];
         if raw.contains(&b'\\') {
             let mut v = Vec::with_capacity(raw.len());
@@ -259,9 +259,9 @@ impl Lexer<'_> {
                     j += 1;
                 }
             }
-            String::from_utf8_lossy(&v).into_owned()
+            std::borrow::Cow::Owned(String::from_utf8_lossy(&v).into_owned())
         } else {
-            String::from_utf8_lossy(raw).into_owned()
+            String::from_utf8_lossy(raw)
         }
     }
 
@@ -305,6 +305,14 @@ impl Lexer<'_> {
             return Ok(if q == b'"' { Kind::Str } else { Kind::Char });
         }
         if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 {
+            // The common case in one pass: no line continuation inside.
+            let ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_' || x == b'$' || x >= 0x80;
+            let end = self.i + self.s[self.i..].iter().take_while(|&&x| ident(x)).count();
+            if self.s.get(end) != Some(&b'\\') {
+                self.col += self.s[self.i..end].iter().filter(|&&x| x & 0xC0 != 0x80).count() as u32;
+                self.i = end;
+                return Ok(Kind::Ident);
+            }
             while let Some(x) = self.peek(0) {
                 if x.is_ascii_alphanumeric() || x == b'_' || x == b'$' || x >= 0x80 {
                     self.bump();
@@ -327,6 +335,11 @@ impl Lexer<'_> {
                 }
             }
             return Ok(Kind::Number);
+        }
+        // Punctuators that start no longer one.
+        if matches!(c, b'(' | b')' | b',' | b';' | b'[' | b']' | b'{' | b'}' | b'?' | b'~') {
+            self.bump();
+            return Ok(Kind::Punct);
         }
         for p in PUNCTS.iter().chain(PUNCTS1.iter()) {
             let pb = p.as_bytes();
