@@ -491,15 +491,43 @@ unsafe fn run(
                 }
             }
             if let Some((kind, dst, rk)) = out {
-                for (j, r) in res.iter().take(m).enumerate() {
-                    store(kind, dst, base + j, r as *const u64 as *const u8, rk);
-                }
+                store_all(kind, dst, base, &res[..m], rk);
             }
             base += m;
         }
         state.last_errno.set(*state.errno_at);
         bound.lib.leave();
         Ok(())
+    }
+}
+
+/// Writes results `base..base + res.len()` (raw register bits) into the
+/// output array: the common cases as plain loops, the rest one by one.
+unsafe fn store_all(kind: sys::napi_typedarray_type, dst: *mut u8, base: usize, res: &[u64], rk: &ArgKind) {
+    unsafe {
+        match (kind, rk) {
+            (T::int32_array | T::uint32_array, ArgKind::Int(int)) if int.bytes == 4 => {
+                let out = std::slice::from_raw_parts_mut((dst as *mut u32).add(base), res.len());
+                for (d, &r) in out.iter_mut().zip(res) {
+                    *d = r as u32;
+                }
+            }
+            (T::float64_array, ArgKind::F64) | (T::bigint64_array | T::biguint64_array, ArgKind::Int(_)) => {
+                let out = std::slice::from_raw_parts_mut((dst as *mut u64).add(base), res.len());
+                out.copy_from_slice(res);
+            }
+            (T::float64_array, ArgKind::Int(int)) if int.bytes == 4 && int.signed => {
+                let out = std::slice::from_raw_parts_mut((dst as *mut f64).add(base), res.len());
+                for (d, &r) in out.iter_mut().zip(res) {
+                    *d = f64::from(r as u32 as i32);
+                }
+            }
+            _ => {
+                for (j, r) in res.iter().enumerate() {
+                    store(kind, dst, base + j, r as *const u64 as *const u8, rk);
+                }
+            }
+        }
     }
 }
 
