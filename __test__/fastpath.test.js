@@ -220,3 +220,19 @@ test('structs by value: getters that call other functions cannot corrupt the arg
   // Async calls take the struct written in JS.
   return x.async({ x: 5, y: 0 }).then((v) => assert.equal(v, 5));
 });
+
+test('pointer results: the same address gives the same Pointer again, others a new one', () => {
+  const addrOf = lib.func('void *addr_of(void *p)');
+  const a = Buffer.alloc(8);
+  const b = Buffer.alloc(8);
+  const pa = addrOf(a);
+  assert.equal(addrOf(a), pa);
+  const pb = addrOf(b);
+  assert.notEqual(pb, pa);
+  assert.ok(!pb.equals(pa));
+  assert.equal(addrOf(null), null);
+  const again = addrOf(pa);
+  assert.ok(again.equals(pa));
+  assert.equal(again.address, pa.address);
+  assert.equal(addrOf(pb).address, pb.address);
+});

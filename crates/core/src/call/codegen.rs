@@ -73,8 +73,10 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     }
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 120 * n);
-    if matches!(plan.ret, RetKind::CString) {
-        s.push_str("let last;\n");
+    match plan.ret {
+        RetKind::CString => s.push_str("let last;\n"),
+        RetKind::Pointer => s.push_str("let last = null, plo = 0, phi = 0;\n"),
+        _ => {}
     }
     let params: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
     let natives: Vec<String> = plan
@@ -452,7 +454,15 @@ fn write_result(s: &mut String, call: &str, plan: &Plan, opts: Options) {
         RetKind::Bool => writeln!(s, "  {call};\n  return (i32[{w}] & 0xff) !== 0;"),
         RetKind::F32 => writeln!(s, "  {call};\n  return f32[{w}];"),
         RetKind::F64 => writeln!(s, "  {call};\n  return f64[{q}];"),
-        RetKind::Pointer => writeln!(s, "  {call};\n  return mk(u32[{w}], u32[{}]);", w + 1),
+        // The previous result's Pointer again when the address is the same
+        // (a handle returned on every call): no allocation.
+        RetKind::Pointer => writeln!(
+            s,
+            "  {call};\n  const lo = u32[{w}], hi = u32[{}];\n  \
+             if (lo === plo && hi === phi && last !== null) return last;\n  \
+             plo = lo;\n  phi = hi;\n  return (last = mk(lo, hi));",
+            w + 1
+        ),
         RetKind::Int(i) => writeln!(s, "  {call};\n  {}", int_result(*i, w, q, opts)),
     };
 }
