@@ -273,7 +273,11 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
     // @ts-expect-error demo_add takes two arguments
     lib.demo_add(1)
     const later: Promise<number> = lib.demo_add.async(1, 2)
-    void [n, p, name, v, s, size, later]
+    const many = lib.demo_add.batch(new Int32Array([1, 2]), 3)
+    const none: undefined = lib.demo_scale.batch(new Float64Array(1), 2)
+    // @ts-expect-error batch takes arrays and numbers
+    lib.demo_add.batch('1', 2)
+    void [n, p, name, v, s, size, later, many, none]
   `;
   const out = typecheck({ 'demo.d.ts': dts, 'use.ts': usage });
   assert.equal(out, '', out);

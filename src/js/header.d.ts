@@ -73,10 +73,29 @@ export type TypeSpec = string | CType
 /** A value a C argument accepts or a C result becomes. */
 export type CValue = number | bigint | boolean | string | Pointer | null | ArrayBuffer | ArrayBufferView | object
 
-/** A bound C function: call it, or `.async()` it on the thread pool. */
+/** The TypedArrays `fn.batch()` takes and returns. */
+export type NumberArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+
+/** A bound C function: call it, `.async()` it on the thread pool, or `.batch()` it over arrays. */
 export type CFunction<A extends unknown[], R> = ((...args: A) => R) & {
   /** Runs the call on the libuv thread pool; the Promise settles with its result. */
   async(...args: A): Promise<R>
+  /**
+   * Calls the function once per element of the TypedArray arguments (a plain
+   * value is used for every call), in one crossing into native code. The
+   * results go into the optional last argument, or a new array.
+   */
+  batch(...args: Array<NumberArray | number | bigint | boolean>): R extends void ? undefined : NumberArray
 }
 
 /** A bound C function, when its types are not known statically. */
