@@ -15,6 +15,10 @@ pub struct LibCore {
     /// Calls into the library that have not returned (nested sync calls,
     /// async calls in flight). Unloading waits for them.
     busy: Cell<u32>,
+    /// The types of the library's header. Pointers to structs declared
+    /// before their definition do not own them (see `types::PointerType`),
+    /// so they live as long as any function bound from the library.
+    types: RefCell<Option<std::rc::Rc<crate::header::Header>>>,
 }
 
 impl LibCore {
@@ -35,7 +39,12 @@ impl LibCore {
             handle: RefCell::new(Some(handle)),
             closed: Cell::new(false),
             busy: Cell::new(0),
+            types: RefCell::new(None),
         })
+    }
+
+    pub fn keep_types(&self, header: std::rc::Rc<crate::header::Header>) {
+        *self.types.borrow_mut() = Some(header);
     }
 
     pub fn display_name(&self) -> &str {

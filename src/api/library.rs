@@ -262,6 +262,9 @@ pub fn load<'env>(
                 Some((src, hopts)) => Some(Rc::new(super::header::read(src, &hopts)?)),
                 None => None,
             };
+            if let Some(h) = &header {
+                core.keep_types(h.clone());
+            }
             let scope = header.as_ref().map(|h| Rc::new(h.scope.clone())).unwrap_or_default();
             let lib = Library {
                 core: Rc::new(core),

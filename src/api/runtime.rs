@@ -19,7 +19,7 @@ unsafe fn callback_sig(env: sys::napi_env, state: &EnvState, v: Value, what: &st
         let from_type = |t: &Type| -> Option<Arc<Signature>> {
             match t {
                 Type::Function(sig) => Some(sig.clone()),
-                Type::Pointer(p) => match &p.to {
+                Type::Pointer(p) => match &p.to() {
                     Type::Function(sig) => Some(sig.clone()),
                     _ => None,
                 },

@@ -56,7 +56,7 @@ pub fn kind(t: &Type) -> &'static str {
         Type::Bool => "bool",
         Type::Char(_) | Type::Int(_) => "int",
         Type::F32 | Type::F64 => "float",
-        Type::Pointer(p) if matches!(p.to, Type::Function(_)) => "callback",
+        Type::Pointer(p) if matches!(p.to(), Type::Function(_)) => "callback",
         Type::Pointer(_) => "pointer",
         Type::Array(_) => "array",
         Type::Record(r) if r.kind == RecordKind::Union => "union",

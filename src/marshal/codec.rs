@@ -148,7 +148,7 @@ impl Codec<'_> {
                     }
                 }
                 Type::Pointer(p) => {
-                    let addr = self.pointer(scratch, v, &p.to, path)?;
+                    let addr = self.pointer(scratch, v, &p.to(), path)?;
                     std::ptr::write_unaligned(dst as *mut usize, addr);
                 }
                 Type::Array(a) => self.array(scratch, v, a, dst, path)?,
@@ -401,7 +401,7 @@ impl Codec<'_> {
                 Type::F64 => js::number(env, std::ptr::read_unaligned(src as *const f64)),
                 Type::Pointer(p) => {
                     let addr = std::ptr::read_unaligned(src as *const usize);
-                    if strings && matches!(p.to, Type::Char(_)) {
+                    if strings && matches!(p.to(), Type::Char(_)) {
                         return super::c_string_result(env, addr as *const std::ffi::c_char);
                     }
                     self.state.make_pointer(env, addr)

@@ -301,6 +301,32 @@ mod tests {
     }
 
     #[test]
+    fn self_referential_structs_are_freed_with_their_header() {
+        let h = header(
+            "struct node { struct node *next; int v; };\n\
+             struct a; struct b { struct a *a; }; struct a { struct b *b; };\n\
+             typedef struct api api; struct api { int (*f)(api *self); };\n\
+             struct node *first(struct node *n);",
+        );
+        let weak: Vec<_> = ["node", "a", "b", "api"]
+            .iter()
+            .map(|n| std::sync::Arc::downgrade(&h.scope.records[*n]))
+            .collect();
+        // Usable while the header is: the pointer reaches the definition.
+        let node = &h.scope.records["node"];
+        let next = &node.body().unwrap().fields[0].ty;
+        assert_eq!(next.to_string(), "struct node *");
+        match next {
+            Type::Pointer(p) => assert_eq!(p.to().size(), Some(16)),
+            other => panic!("{other:?}"),
+        }
+        drop(h);
+        for w in weak {
+            assert!(w.upgrade().is_none(), "a record outlived its header");
+        }
+    }
+
+    #[test]
     fn constants_from_defines_and_enums() {
         let h = header(
             "#define VERSION \"1.2\" \".3\"\n#define N (1 << 4)\n#define PI 3.25f\n#define NEG (-2.5)\n\

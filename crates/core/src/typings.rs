@@ -190,7 +190,7 @@ impl Gen {
                 Side::Out => "number".into(),
             },
             Type::F32 | Type::F64 => "number".into(),
-            Type::Pointer(p) => match (side, &p.to) {
+            Type::Pointer(p) => match (side, &p.to()) {
                 (Side::Out, Type::Char(_)) => "string | null".into(),
                 (Side::Out, _) => "Pointer | null".into(),
                 (Side::In, Type::Char(_)) => "string | Pointer | ArrayBufferView | ArrayBuffer | null".into(),

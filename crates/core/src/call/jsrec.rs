@@ -75,7 +75,7 @@ fn leaf(ty: &Type, off: usize) -> Option<Leaf> {
         Type::Enum(e) => Leaf::Int(e.repr),
         Type::F32 => Leaf::F32,
         Type::F64 => Leaf::F64,
-        Type::Pointer(p) if POINTER_SIZE == 8 && !matches!(p.to, Type::Char(_) | Type::Function(_)) => Leaf::Pointer,
+        Type::Pointer(p) if POINTER_SIZE == 8 && !matches!(p.to(), Type::Char(_) | Type::Function(_)) => Leaf::Pointer,
         _ => return None,
     };
     // Typed-array views need offsets aligned to the element size.

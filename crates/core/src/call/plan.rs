@@ -116,7 +116,7 @@ fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
         Type::F32 => ArgKind::F32,
         Type::F64 => ArgKind::F64,
         t if t.is_c_string() => ArgKind::CString,
-        Type::Pointer(p) => match &p.to {
+        Type::Pointer(p) => match &p.to() {
             Type::Function(sig) => ArgKind::Callback(sig.clone()),
             to => ArgKind::Pointer(to.clone()),
         },

@@ -61,16 +61,16 @@ fn complex_declarators() {
     let f = proto("void (*signal(int sig, void (*func)(int)))(int)").unwrap();
     assert_eq!(&*f.name, "signal");
     match &f.sig.ret {
-        Type::Pointer(p) => assert!(matches!(p.to, Type::Function(_))),
+        Type::Pointer(p) => assert!(matches!(p.to(), Type::Function(_))),
         other => panic!("{other:?}"),
     }
     match &f.sig.params[1].ty {
-        Type::Pointer(p) => assert!(matches!(p.to, Type::Function(_))),
+        Type::Pointer(p) => assert!(matches!(p.to(), Type::Function(_))),
         other => panic!("{other:?}"),
     }
     // Pointer to array vs array of pointers.
     match ty("int (*)[3]").unwrap() {
-        Type::Pointer(p) => assert_eq!(p.to.size(), Some(12)),
+        Type::Pointer(p) => assert_eq!(p.to().size(), Some(12)),
         other => panic!("{other:?}"),
     }
     assert_eq!(ty("int *[3]").unwrap().size(), Some(24));

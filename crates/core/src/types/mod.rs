@@ -9,7 +9,7 @@ pub use builtin::{builtin_type, is_builtin_name, CHAR_SIGNED, LONG_BYTES};
 pub use layout::RecordBuilder;
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 pub const POINTER_SIZE: usize = std::mem::size_of::<usize>();
 
@@ -83,8 +83,36 @@ pub enum Type {
 
 #[derive(Clone, Debug)]
 pub struct PointerType {
-    pub to: Type,
+    target: Target,
     pub to_const: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Target {
+    Owned(Type),
+    /// A struct or union that was incomplete when the pointer was made, so
+    /// its body may come to hold this pointer (`struct node { struct node
+    /// *next; }`): owning it would make an `Arc` cycle that is never freed.
+    /// The scope that declared the record owns it.
+    Record {
+        rec: Weak<Record>,
+        kind: RecordKind,
+        name: Option<Arc<str>>,
+    },
+}
+
+impl PointerType {
+    /// The pointed-to type. A record nothing owns any more reads as an
+    /// incomplete (opaque) record of the same name.
+    pub fn to(&self) -> Type {
+        match &self.target {
+            Target::Owned(t) => t.clone(),
+            Target::Record { rec, kind, name } => match rec.upgrade() {
+                Some(r) => Type::Record(r),
+                None => Type::Record(Arc::new(Record::new(*kind, name.clone()))),
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -212,7 +240,15 @@ fn flatten(fields: &[Field], base: usize, out: &mut Vec<(Arc<str>, Field)>) {
 
 impl Type {
     pub fn pointer_to(to: Type, to_const: bool) -> Type {
-        Type::Pointer(Arc::new(PointerType { to, to_const }))
+        let target = match &to {
+            Type::Record(r) if r.body().is_none() => Target::Record {
+                rec: Arc::downgrade(r),
+                kind: r.kind,
+                name: r.name.clone(),
+            },
+            _ => Target::Owned(to),
+        };
+        Type::Pointer(Arc::new(PointerType { target, to_const }))
     }
 
     pub fn array_of(elem: Type, len: Option<usize>) -> Type {
@@ -221,7 +257,7 @@ impl Type {
 
     /// `const char *` and `char *`: strings in and out.
     pub fn is_c_string(&self) -> bool {
-        matches!(self, Type::Pointer(p) if matches!(p.to, Type::Char(_)))
+        matches!(self, Type::Pointer(p) if matches!(p.to(), Type::Char(_)))
     }
 
     pub fn is_void(&self) -> bool {
@@ -292,7 +328,7 @@ impl fmt::Display for Type {
                 if p.to_const {
                     write!(f, "const ")?;
                 }
-                match &p.to {
+                match &p.to() {
                     Type::Function(sig) => write!(f, "{}", sig),
                     to => write!(f, "{to} *"),
                 }
