@@ -351,7 +351,7 @@ export declare function readCString(ptr: Pointer | null, maxBytes?: number): str
  * it from any thread; it runs on this thread. `onError` receives what the
  * function throws (C gets a zero result); by default it is a warning.
  */
-export declare function register(fn: (...args: any[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }): Pointer
+export declare function register(fn: (...args: never[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }): Pointer
 
 /** `sizeof(type)`. */
 export declare function sizeof(type: TypeSpec): number

@@ -255,7 +255,7 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
   assert.match(dts, /readonly DEMO_VERSION: "2\.1\.0"/);
   assert.match(dts, /readonly DEMO_BIG: 18446744073709551615n/);
   const usage = `
-    import { load, type Pointer } from 'cshared'
+    import { load, register, type Pointer } from 'cshared'
     import type { Demo, demo_point } from './demo'
     const lib = load<Demo>('./libdemo.so', { header: './demo.h' })
     const n: number = lib.demo_add(1, 2)
@@ -277,7 +277,8 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
     const none: undefined = lib.demo_scale.batch(new Float64Array(1), 2)
     // @ts-expect-error batch takes arrays and numbers
     lib.demo_add.batch('1', 2)
-    void [n, p, name, v, s, size, later, many, none]
+    const cb: Pointer = register((a: number, b: number) => a - b, 'int (*)(int, int)')
+    void [n, p, name, v, s, size, later, many, none, cb]
   `;
   const out = typecheck({ 'demo.d.ts': dts, 'use.ts': usage });
   assert.equal(out, '', out);

@@ -62,7 +62,7 @@ unsafe fn callback_sig(env: sys::napi_env, state: &EnvState, v: Value, what: &st
 /// it from any thread; it runs on this thread. `onError` receives what the
 /// function throws (C gets a zero result); by default it is a warning.
 #[napi(
-    ts_args_type = "fn: (...args: any[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }",
+    ts_args_type = "fn: (...args: never[]) => unknown, type: TypeSpec, options?: { onError?: (error: unknown) => void }",
     ts_return_type = "Pointer"
 )]
 pub fn register<'env>(
