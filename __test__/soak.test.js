@@ -9,11 +9,14 @@ const { cLibrary, root } = require('./helpers/fixtures');
 
 test('no leak: RSS stays flat over a soak of mixed calls', () => {
   const layoutDir = path.join(root, 'fixtures', 'layout');
-  const calls = process.env.SOAK_CALLS || '1000000';
+  const calls = process.env.SOAK_CALLS || '2000000';
   const r = spawnSync(
     process.execPath,
     [
       '--expose-gc',
+      // A fixed young generation, so RSS shows memory kept, not V8 resizing it.
+      '--min-semi-space-size=16',
+      '--max-semi-space-size=16',
       path.join(__dirname, 'scenarios', 'soak.js'),
       calls,
       cLibrary('types'),
