@@ -185,17 +185,7 @@ impl Codec<'_> {
             match js::type_of(env, v) {
                 ValueType::napi_null => Ok(0),
                 ValueType::napi_string if matches!(to, Type::Char(_)) => {
-                    let bytes = scratch.c_string(env, v)?;
-                    if bytes.contains(&0) {
-                        return Err(Error::new(
-                            Code::ArgValue,
-                            format!(
-                                "{} must not contain a NUL character (C strings end at the first one)",
-                                path.render()
-                            ),
-                        ));
-                    }
-                    Ok(bytes.as_ptr() as usize)
+                    scratch.c_string_arg(env, v, &|| path.render())
                 }
                 ValueType::napi_object => match super::buffer_data(env, v) {
                     Ok(Some((data, _))) => Ok(data as usize),

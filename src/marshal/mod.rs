@@ -123,6 +123,24 @@ impl Scratch {
         Ok(())
     }
 
+    /// `c_string` for a `char *` argument: its address, refusing a string
+    /// with a NUL inside (C would see it cut short). `what` names it.
+    pub(crate) unsafe fn c_string_arg(&mut self, env: napi_env, v: Value, what: &dyn Fn() -> String) -> Result<usize> {
+        unsafe {
+            let bytes = self.c_string(env, v)?;
+            if bytes.contains(&0) {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!(
+                        "{} must not contain a NUL character (C strings end at the first one)",
+                        what()
+                    ),
+                ));
+            }
+            Ok(bytes.as_ptr() as usize)
+        }
+    }
+
     /// Copies the JS string `v` as a NUL-terminated UTF-8 C string and returns
     /// its bytes (without the NUL). The bytes stay put until `self` is dropped.
     pub(crate) unsafe fn c_string(&mut self, env: napi_env, v: Value) -> Result<&[u8]> {
@@ -290,17 +308,8 @@ pub unsafe fn arg(
             // A struct the wrapper wrote itself (it rejects an undefined one).
             ArgKind::Value(_) if t == ValueType::napi_undefined && a.record.is_some() => Ok(()),
             ArgKind::CString if t == ValueType::napi_string => {
-                let bytes = scratch.c_string(env, v)?;
-                if bytes.contains(&0) {
-                    return Err(Error::new(
-                        Code::ArgValue,
-                        format!(
-                            "{} must not contain a NUL character (C strings end at the first one)",
-                            label()
-                        ),
-                    ));
-                }
-                std::ptr::write_unaligned(slot as *mut usize, bytes.as_ptr() as usize);
+                let addr = scratch.c_string_arg(env, v, &label)?;
+                std::ptr::write_unaligned(slot as *mut usize, addr);
                 Ok(())
             }
             ArgKind::CString => {

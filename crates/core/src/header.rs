@@ -277,27 +277,32 @@ fn parse_float(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// Reads header text with no include files, for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
+pub(crate) fn read_text(text: &str) -> Header {
     struct NoFiles;
     impl FileSource for NoFiles {
         fn read(&self, _path: &std::path::Path) -> Option<String> {
             None
         }
     }
+    let src = SourceFile {
+        path: None,
+        display: "test.h".into(),
+        text: text.into(),
+    };
+    match read(src, &Options::default(), &NoFiles) {
+        Ok(h) => h,
+        Err(e) => panic!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn header(text: &str) -> Header {
-        let src = SourceFile {
-            path: None,
-            display: "test.h".into(),
-            text: text.into(),
-        };
-        match read(src, &Options::default(), &NoFiles) {
-            Ok(h) => h,
-            Err(e) => panic!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg),
-        }
+        read_text(text)
     }
 
     #[test]

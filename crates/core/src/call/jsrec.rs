@@ -86,23 +86,9 @@ fn leaf(ty: &Type, off: usize) -> Option<Leaf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cdecl::preproc::{FileSource, SourceFile};
-    use crate::header::{read, Options};
-
-    struct NoFiles;
-    impl FileSource for NoFiles {
-        fn read(&self, _path: &std::path::Path) -> Option<String> {
-            None
-        }
-    }
 
     fn arg(decls: &str) -> Option<Vec<(Arc<str>, Node)>> {
-        let src = SourceFile {
-            path: None,
-            display: "t.h".into(),
-            text: format!("{decls}\nvoid f(struct t v);"),
-        };
-        let h = read(src, &Options::default(), &NoFiles).unwrap();
+        let h = crate::header::read_text(&format!("{decls}\nvoid f(struct t v);"));
         layout(&h.functions[0].sig.params[0].ty)
     }
 
