@@ -5,7 +5,7 @@
 // conversion gives, survive reentrancy, and fall back when it cannot apply.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { load, cdef } = require('..');
+const { load, cdef, alloc, free, encode, decode, struct } = require('..');
 const { cLibrary } = require('./helpers/fixtures');
 
 const lib = load(cLibrary('fastpath'));
@@ -235,4 +235,144 @@ test('pointer results: the same address gives the same Pointer again, others a n
   assert.ok(again.equals(pa));
   assert.equal(again.address, pa.address);
   assert.equal(addrOf(pb).address, pb.address);
+});
+
+// decode(p, 'type') of one scalar is read in JS: from an array recently
+// passed to C when the address is inside it, else by a native read with no
+// arguments. Both must give what the general native decode gives.
+const scalars = [
+  ['int8_t', [-128, 127, -1]],
+  ['unsigned char', [0, 255, 200]],
+  ['short', [-32768, 32767, -2]],
+  ['uint16_t', [65535, 1]],
+  ['int', [-2147483648, 2147483647, -5]],
+  ['unsigned int', [4294967295, 7]],
+  ['int64_t', [-(2 ** 53) + 1, 2 ** 53 - 1, -(2n ** 63n), 2n ** 53n, -(2n ** 53n), 9007199254740993n]],
+  ['unsigned long long', [0, 2 ** 53 - 1, 2n ** 64n - 1n, 2n ** 53n]],
+  ['float', [1.5, -0.25, Infinity]],
+  ['double', [Math.PI, -0, 1e308, NaN]],
+  ['bool', [true, false]],
+  ['const volatile long', [-3, 2n ** 62n]],
+  ['size_t', [123456789]],
+];
+
+// The same types as CType objects, which decode() hands to the native path.
+const nativeTypes = scalars.map(([type], i) => cdef(`typedef ${type} scalar_${i};`)[`scalar_${i}`]);
+
+function checkScalars(at, label) {
+  for (const [i, [type, values]] of scalars.entries()) {
+    for (const v of values) {
+      encode(at, type, v);
+      const fast = decode(at, type);
+      const general = decode(at, nativeTypes[i]);
+      assert.deepEqual(fast, general, `${label}: ${type} ${v}`);
+      const want = typeof v === 'bigint' && v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v;
+      assert.ok(Object.is(fast, want) || fast === want, `${label}: ${type} ${String(v)} read as ${String(fast)}`);
+    }
+  }
+}
+
+test('decode(): scalars inside a recently passed array are read in JS, at any alignment', () => {
+  const addrOf = lib.func('void *addr_of(void *p)');
+  const buf = new Uint8Array(64);
+  const base = addrOf(buf);
+  for (const off of [0, 1, 3, 8]) checkScalars(base.add(off), `array+${off}`);
+  // The last bytes of the array; a value running past its end is read natively.
+  const end = base.add(56);
+  encode(end, 'int64_t', -42);
+  assert.equal(decode(end, 'int64_t'), -42);
+  encode(base.add(60), 'int', 77);
+  assert.equal(decode(base.add(60), 'int'), 77);
+  // Pointers: NULL, an address, and one whose high word is set.
+  const other = addrOf(Buffer.alloc(4));
+  encode(base, 'void *', other);
+  assert.ok(decode(base, 'void *').equals(other));
+  assert.ok(decode(base, 'int *').equals(other));
+  encode(base, 'void *', null);
+  assert.equal(decode(base, 'void *'), null);
+  encode(base, 'uint64_t', 0xdeadbeef12345678n);
+  assert.equal(decode(base, 'void *').address, 0xdeadbeef12345678n);
+  // C writes into the array show in later reads.
+  const fill = lib.func('void fill(uint8_t *p, int n, int v)');
+  fill(buf, 4, 0x7f);
+  assert.equal(decode(base, 'int'), 0x7f7f7f7f);
+});
+
+test('decode(): scalars in C memory and in arrays that are not recent', () => {
+  const m = alloc('char', 24);
+  try {
+    checkScalars(m, 'alloc');
+    checkScalars(m.add(3), 'alloc+3');
+    encode(m, 'void *', m);
+    assert.ok(decode(m, 'void *').equals(m));
+  } finally {
+    free(m);
+  }
+  // A large array is not kept among the recent ones; its memory is read natively.
+  const addrOf = lib.func('void *addr_of(void *p)');
+  const big = new Float64Array((2 << 20) / 8);
+  big[1000] = 2.75;
+  const p = addrOf(big);
+  assert.equal(decode(p.add(8000), 'double'), 2.75);
+  assert.equal(decode(p.add(8000), 'int64_t'), decode(p.add(8000), 'int64_t', 1)[0]);
+});
+
+test('decode(): typedef names follow cdef(), other forms and errors take the native path', () => {
+  const m = alloc('int64_t');
+  try {
+    encode(m, 'int64_t', 0x12345678);
+    cdef('typedef int fast_t;');
+    assert.equal(decode(m, 'fast_t'), 0x12345678);
+    cdef('typedef short fast_t;');
+    assert.equal(decode(m, 'fast_t'), 0x5678);
+    assert.throws(() => decode(m, 'later_t'), { code: 'ERR_PARSE' });
+    cdef('typedef unsigned char later_t;');
+    assert.equal(decode(m, 'later_t'), 0x78);
+    cdef('enum fast_color { FAST_RED, FAST_GREEN = 0x5678 };');
+    assert.equal(decode(m, 'enum fast_color'), 0x12345678);
+    // A CType, a count, strings and structs go to the native decode.
+    const pair = struct('fast_pair', { lo: 'uint16_t', hi: 'uint16_t' });
+    assert.deepEqual(decode(m, pair), { lo: 0x5678, hi: 0x1234 });
+    assert.deepEqual([...decode(m, 'uint16_t', 2)], [0x5678, 0x1234]);
+    const s = alloc('char', 4);
+    encode(s, 'char[4]', [104, 105, 0, 0]);
+    encode(m, 'char *', s);
+    assert.equal(decode(m, 'const char *'), 'hi');
+    free(s);
+    // Errors are the native ones.
+    assert.throws(() => decode(null, 'int'), { code: 'ERR_ARG_VALUE' });
+    assert.throws(() => decode({}, 'int'), { code: 'ERR_ARG_TYPE' });
+    assert.throws(() => decode(42, 'int'), { code: 'ERR_ARG_TYPE' });
+    assert.throws(() => decode(m, 'no_such_t'), { code: 'ERR_PARSE' });
+    assert.throws(() => decode(m, 'void'), /void/);
+    assert.throws(() => decode(m, 42), { code: 'ERR_ARG_TYPE' });
+  } finally {
+    free(m);
+  }
+});
+
+test('decode(): a qsort comparator reads the array being sorted, at every width', () => {
+  const libc = load(null);
+  const cases = [
+    [Int8Array, 'int8_t'],
+    [Uint16Array, 'uint16_t'],
+    [Int32Array, 'int'],
+    [Float32Array, 'float'],
+    [BigInt64Array, 'int64_t'],
+    [Float64Array, 'double'],
+  ];
+  for (const [Ctor, type] of cases) {
+    const big = Ctor === BigInt64Array;
+    const values = [5, -3, 100, 0, 7, -3, 42, 1].map((v) => (Ctor === Uint16Array ? Math.abs(v) : v));
+    const arr = new Ctor(values.map((v) => (big ? BigInt(v) * 2n ** 40n : v)));
+    const qsort = libc.func(`void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))`);
+    qsort(arr, arr.length, Ctor.BYTES_PER_ELEMENT, (a, b) => {
+      const x = decode(a, type);
+      const y = decode(b, type);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    const want = [...arr].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    assert.deepEqual([...arr], want, type);
+    assert.deepEqual([...arr].map((v) => (big ? Number(v / 2n ** 40n) : v)), [...values].sort((x, y) => x - y), type);
+  }
 });

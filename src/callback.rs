@@ -162,16 +162,21 @@ unsafe fn dispatch(slot: &Slot, ret: *mut c_void, args: *mut *mut c_void) {
             return;
         }
         let n = slot.shared.plan.params.len();
-        let argv: Vec<*const u8> = (0..n).map(|i| *args.add(i) as *const u8).collect();
+        // libffi's array of pointers to each argument.
+        let argv: &[*const u8] = if n == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(args as *const *const u8, n)
+        };
         if thread_mark() == slot.link.thread {
-            on_js_thread(slot, ret as *mut u8, &argv);
+            on_js_thread(slot, ret as *mut u8, argv);
         } else if slot.sync.load(Ordering::Acquire) {
             // The JS thread is inside the very call this closure was lent
             // to, so it cannot run the function now; waiting would hang.
             slot.misused.store(true, Ordering::Release);
             zero_ret(slot, ret);
         } else {
-            from_other_thread(slot, ret as *mut u8, &argv);
+            from_other_thread(slot, ret as *mut u8, argv);
         }
     }
 }
@@ -308,14 +313,29 @@ unsafe fn run_js(
             state,
             bigint: false,
         };
-        let mut call_args = vec![func];
+        // The function, then the arguments JS cannot read from the buffer;
+        // on the stack for the usual few.
+        let mut few: [Value; 8] = [null_mut(); 8];
+        let mut many: Vec<Value> = Vec::new();
+        let natives = plan.params.iter().filter(|p| p.scalar.is_none()).count();
+        let call_args: &mut [Value] = if natives < few.len() {
+            &mut few[..natives + 1]
+        } else {
+            many.resize(natives + 1, null_mut());
+            &mut many
+        };
+        call_args[0] = func;
+        let mut j = 1;
         for (k, p) in plan.params.iter().enumerate() {
             match &p.scalar {
                 Some(_) => {
                     let size = p.ty.size().unwrap_or(8).min(8);
                     std::ptr::copy_nonoverlapping(argv[k], state.buf.add(p.offset), size);
                 }
-                None => call_args.push(codec.decode(&p.ty, argv[k], true).map_err(fail)?),
+                None => {
+                    call_args[j] = codec.decode(&p.ty, argv[k], true).map_err(fail)?;
+                    j += 1;
+                }
             }
         }
         let adapter = js::deref(env, shared.adapter as sys::napi_ref).map_err(fail)?;

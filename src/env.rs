@@ -34,6 +34,9 @@ const SCRATCH: usize = 8;
 struct Refs {
     helpers: sys::napi_ref,
     views: sys::napi_ref,
+    /// The prelude's `put` and `makePtr`, used on every Pointer read and made.
+    put: sys::napi_ref,
+    make_ptr: sys::napi_ref,
 }
 
 pub struct EnvState {
@@ -55,6 +58,9 @@ pub struct EnvState {
     factories: RefCell<HashMap<String, sys::napi_ref>>,
     /// Types declared with `cdef()` and friends, for every later declaration.
     registry: RefCell<Scope>,
+    /// Type names already parsed against the registry alone (`decode(p,
+    /// 'int')` in a loop); cleared whenever the registry changes.
+    type_names: RefCell<HashMap<String, crate::types::Type>>,
 }
 
 #[derive(Default)]
@@ -100,6 +106,7 @@ impl EnvState {
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
+                type_names: RefCell::new(HashMap::new()),
             });
             let data = Rc::as_ptr(&state) as *mut c_void;
             crate::callback::connect(env, &state.link)?;
@@ -123,6 +130,8 @@ impl EnvState {
             let invb = js::function(env, "invokeBatch", Some(crate::batch::invb), data)?;
             let addr_of = js::function(env, "viewAddress", Some(crate::invoke::view_address), data)?;
             let meta_of = js::function(env, "metaOf", Some(crate::bind::meta_of), data)?;
+            let kind_of = js::function(env, "kindOf", Some(crate::api::memory::scalar_kind), data)?;
+            let peek = js::function(env, "peek", Some(crate::api::memory::peek), data)?;
             let src = js::string(env, PRELUDE)?;
             let mut prelude = null_mut();
             check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
@@ -134,12 +143,16 @@ impl EnvState {
             let helpers = js::call(
                 env,
                 prelude,
-                &[ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of, meta_of],
+                &[
+                    ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of, meta_of, kind_of, peek,
+                ],
             )?;
             let views = js::get(env, helpers, c"views")?;
             let _ = state.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,
                 views: js::new_ref(env, views)?,
+                put: js::new_ref(env, js::get(env, helpers, c"put")?)?,
+                make_ptr: js::new_ref(env, js::get(env, helpers, c"makePtr")?)?,
             });
             let boxed = Box::into_raw(Box::new(state.clone()));
             let status = sys::napi_set_instance_data(env, boxed as *mut c_void, Some(finalize_state), null_mut());
@@ -198,7 +211,22 @@ impl EnvState {
     }
 
     pub fn registry_mut(&self) -> RefMut<'_, Scope> {
+        self.type_names.borrow_mut().clear();
         self.registry.borrow_mut()
+    }
+
+    /// A type name parsed against the registry alone, if seen before.
+    pub fn cached_type(&self, name: &str) -> Option<crate::types::Type> {
+        self.type_names.borrow().get(name).cloned()
+    }
+
+    pub fn cache_type(&self, name: String, ty: crate::types::Type) {
+        let mut names = self.type_names.borrow_mut();
+        // Bounded: a program that makes type names on the fly starts over.
+        if names.len() >= 1024 {
+            names.clear();
+        }
+        names.insert(name, ty);
     }
 
     pub fn insert(&self, bound: Bound) -> Result<u32> {
@@ -245,7 +273,7 @@ impl EnvState {
     pub unsafe fn make_pointer(&self, env: napi_env, addr: usize) -> Result<Value> {
         unsafe {
             let a = addr as u64;
-            let mk = self.helper(env, c"makePtr")?;
+            let mk = js::deref(env, self.refs()?.make_ptr)?;
             let lo = js::number(env, (a & 0xffff_ffff) as f64)?;
             let hi = js::number(env, (a >> 32) as f64)?;
             js::call(env, mk, &[lo, hi])
@@ -258,7 +286,7 @@ impl EnvState {
             if js::type_of(env, v) != sys::ValueType::napi_object {
                 return Ok(None);
             }
-            let put = self.helper(env, c"put")?;
+            let put = js::deref(env, self.refs()?.put)?;
             let at = js::number(env, (SCRATCH / 4) as f64)?;
             let ok = js::call(env, put, &[v, at])?;
             if !js::get_bool(env, ok)? {

@@ -117,27 +117,9 @@ function compareSignatures(ctx, sigs, spec) {
     const nf = nodeFfi && !nodeFfi.error ? nodeFfi.results[sig.id] : null;
     if (spec.nodeFfi && nodeFfi && !nodeFfi.error) row.push(nf && nf[NODE_FFI] ? fmtNs(nf[NODE_FFI].ns) : '—');
     for (const g of spec.goals) {
-      const r = ratio(res, g.a, g.b);
-      if (!r) {
-        row.push('—');
-        checks.push({ case: sig.label, short: sig.name, goal: `${g.label} ${g.op === '>=' ? '≥' : '≤'} ${g.target}`, value: null, met: false, text: 'not measured' });
-        continue;
-      }
-      const meets = (v) => (g.op === '>=' ? v >= g.target : v <= g.target);
-      const met = meets(r.value);
-      // A value that misses the goal must not print as the goal (1.996 as "2.00").
-      const text = fmtRatio(r, !met && Math.abs(r.value - g.target) < 0.01 ? 3 : undefined);
-      row.push(`${text} ${met ? '✓' : '✗'}`);
-      const o = ratio(byOtherClock(res, ctx.clock), g.a, g.b);
-      checks.push({
-        case: sig.label,
-        short: sig.name,
-        goal: `${g.label} ${g.op === '>=' ? '≥' : '≤'} ${g.target}`,
-        value: r.value,
-        met,
-        text,
-        other: o ? { clock: other(ctx.clock), value: o.value, met: meets(o.value) } : null,
-      });
+      const { check, cell } = goalCheck(res, g, sig.label, ctx.clock);
+      row.push(cell);
+      checks.push({ ...check, short: sig.name });
     }
     for (const g of spec.info || []) {
       const r = ratio(res, g.a, g.b);
@@ -152,4 +134,24 @@ function compareSignatures(ctx, sigs, spec) {
   return { columns, rows, checks, notes, raw: { inProcess: raw, nodeFfi } };
 }
 
-module.exports = { compareSignatures, runNodeFfi };
+/**
+ * One goal judged on one case's results: g = { label, a, b, op ('>=' | '<='),
+ * target } on the ratio a ÷ b. Returns the check for the Goals table and the
+ * table cell ("1.62 (1.55–1.70) ✓").
+ */
+function goalCheck(res, g, label, clock) {
+  const goal = `${g.label} ${g.op === '>=' ? '≥' : '≤'} ${g.target}`;
+  const r = ratio(res, g.a, g.b);
+  if (!r) return { check: { case: label, goal, value: null, met: false, text: 'not measured' }, cell: '—' };
+  const meets = (v) => (g.op === '>=' ? v >= g.target : v <= g.target);
+  const met = meets(r.value);
+  // A value that misses the goal must not print as the goal (1.996 as "2.00").
+  const text = fmtRatio(r, !met && Math.abs(r.value - g.target) < 0.01 ? 3 : undefined);
+  const o = ratio(byOtherClock(res, clock), g.a, g.b);
+  return {
+    check: { case: label, goal, value: r.value, met, text, other: o ? { clock: other(clock), value: o.value, met: meets(o.value) } : null },
+    cell: `${text} ${met ? '✓' : '✗'}`,
+  };
+}
+
+module.exports = { compareSignatures, runNodeFfi, goalCheck };

@@ -6,6 +6,7 @@ const { makeAdapters } = require('../lib/adapters');
 const { byId } = require('../lib/signatures');
 const { interleaved, ratio } = require('../lib/measure');
 const { fmtNs, fmtRatio } = require('../lib/format');
+const { goalCheck } = require('../lib/compare');
 
 const N = 10000;
 
@@ -13,7 +14,7 @@ module.exports = {
   id: 'batch',
   title: 'Batch mode (fn.batch over typed arrays)',
   about: `int add(int, int) over ${N.toLocaleString('en-US')}-element Int32Arrays; ns per element.`,
-  goals: [],
+  goals: ['fn.batch makes ≥ 10× the calls per second of a loop of cshared calls'],
   run(ctx) {
     const sig = byId('i32-2');
     const ad = makeAdapters(['cshared', 'koffi', 'N-API'], ctx.paths);
@@ -47,10 +48,12 @@ module.exports = {
       const r = ratio(res, a, b);
       return r ? fmtRatio(r) : '—';
     };
+    const label = `add over ${N} elements`;
+    const goal = goalCheck(res, { label: 'cshared loop ÷ batch', a: 'cshared loop', b: 'cshared batch', op: '>=', target: 10 }, label, ctx.clock);
     return {
-      columns: ['case', 'cshared batch ns', 'cshared loop ns', 'koffi loop ns', 'N-API loop ns', 'cshared loop ÷ batch', 'koffi loop ÷ cshared batch'],
-      rows: [[`add over ${N} elements`, cell('cshared batch'), cell('cshared loop'), cell('koffi loop'), cell('N-API loop'), rt('cshared loop', 'cshared batch'), rt('koffi loop', 'cshared batch')]],
-      checks: [],
+      columns: ['case', 'cshared batch ns', 'cshared loop ns', 'koffi loop ns', 'N-API loop ns', 'cshared loop ÷ batch (goal ≥ 10)', 'koffi loop ÷ cshared batch'],
+      rows: [[label, cell('cshared batch'), cell('cshared loop'), cell('koffi loop'), cell('N-API loop'), goal.cell, rt('koffi loop', 'cshared batch')]],
+      checks: [goal.check],
       notes,
     };
   },

@@ -6,8 +6,9 @@
 //   callback('int cmp(const void *a, const void *b)')
 //   qsort(buf, n, size, (a, b) => …)   // a JS function where the callback parameter is
 const path = require('node:path');
-const { interleaved, ratio } = require('../lib/measure');
-const { fmtNs, fmtRatio } = require('../lib/format');
+const { interleaved } = require('../lib/measure');
+const { fmtNs } = require('../lib/format');
+const { goalCheck } = require('../lib/compare');
 
 const N = 1000;
 
@@ -65,7 +66,7 @@ module.exports = {
   id: 'callbacks',
   title: 'Callbacks (qsort with a JS comparator)',
   about: `libc qsort over ${N} ints with a JS comparator that reads both ints; ns per comparator call (one sort ÷ the number of comparisons).`,
-  goals: [],
+  goals: ['cshared makes ≥ 1.5× the comparator calls per second of koffi'],
   run(ctx) {
     const cs = csharedSort();
     if (cs.unavailable) return { unavailable: cs.unavailable };
@@ -104,11 +105,12 @@ module.exports = {
       r.ns /= count;
       r.samples = r.samples.map((x) => x / count);
     }
-    const r = ratio(res, 'koffi', 'cshared');
+    const label = `qsort of ${N} ints, ${count} comparisons`;
+    const { check, cell } = goalCheck(res, { label: 'koffi ÷ cshared', a: 'koffi', b: 'cshared', op: '>=', target: 1.5 }, label, ctx.clock);
     return {
-      columns: ['case', 'cshared ns', 'koffi ns', 'koffi ÷ cshared'],
-      rows: [[`qsort of ${N} ints, ${count} comparisons`, res.cshared ? fmtNs(res.cshared.ns) : '—', res.koffi ? fmtNs(res.koffi.ns) : '—', r ? fmtRatio(r) : '—']],
-      checks: [],
+      columns: ['case', 'cshared ns', 'koffi ns', 'koffi ÷ cshared (goal ≥ 1.5)'],
+      rows: [[label, res.cshared ? fmtNs(res.cshared.ns) : '—', res.koffi ? fmtNs(res.koffi.ns) : '—', cell]],
+      checks: [check],
       notes,
     };
   },

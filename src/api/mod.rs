@@ -4,7 +4,7 @@
 
 mod header;
 mod library;
-mod memory;
+pub(crate) mod memory;
 mod runtime;
 pub(crate) mod types;
 
@@ -87,4 +87,25 @@ unsafe fn options(env: sys::napi_env, v: Option<Value>, base: Options, what: &st
         }
         Ok(opts)
     }
+}
+
+/// Per environment, after the `#[napi]` exports are registered: `decode`
+/// becomes the prelude's JS function, which reads single scalars with one
+/// argument-less native call and hands everything else to the native one.
+#[napi_derive::napi(module_exports)]
+pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
+    use napi::bindgen_prelude::JsValue;
+    use napi::Error as NapiError;
+    let raw = env.raw();
+    unsafe {
+        (|| -> Result<()> {
+            let state = EnvState::get(raw)?;
+            let obj = exports.raw();
+            let native = js::get(raw, obj, c"decode")?;
+            let wrap = state.helper(raw, c"fastDecode")?;
+            let fast = js::call(raw, wrap, &[native])?;
+            js::set(raw, obj, c"decode", fast)
+        })()
+    }
+    .map_err(|e| NapiError::from_reason(e.to_string()))
 }

@@ -99,16 +99,28 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
         match js::type_of(env, v) {
             sys::ValueType::napi_string => {
                 let text = js::get_string(env, v)?;
+                let plain = scope.is_empty();
+                if plain {
+                    if let Some(t) = state.cached_type(&text) {
+                        return Ok(t);
+                    }
+                }
                 let registry = state.registry();
                 let mut local = Scope::new();
-                cdecl::parse_type(
+                let t = cdecl::parse_type(
                     &text,
                     Names {
                         local: &mut local,
                         bases: &[scope, &registry],
                     },
                 )
-                .map_err(|e| parse_error(what, &text, e))
+                .map_err(|e| parse_error(what, &text, e))?;
+                drop(registry);
+                // A type that declares something (`struct s { ... }`) is new each time.
+                if plain && local.is_empty() {
+                    state.cache_type(text, t.clone());
+                }
+                Ok(t)
             }
             sys::ValueType::napi_object => match ctype_of(env, v) {
                 Some(t) => Ok(t),

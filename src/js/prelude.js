@@ -2,7 +2,7 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr, metaOf) {
+(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr, metaOf, kindOf, peek) {
   'use strict';
   const u8 = new Uint8Array(buffer);
   const i8 = new Int8Array(buffer);
@@ -215,7 +215,10 @@
   // the data's address and it is stamped on the array; later calls write it
   // from the stamp. The intrinsic byteLength getter (a subclass cannot lie)
   // is 0 once the buffer is detached, and then native code takes over.
-  const viewLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength').get;
+  const TypedArray = Object.getPrototypeOf(Uint8Array.prototype);
+  const viewLength = Object.getOwnPropertyDescriptor(TypedArray, 'byteLength').get;
+  const viewBuffer = Object.getOwnPropertyDescriptor(TypedArray, 'buffer').get;
+  const viewOffset = Object.getOwnPropertyDescriptor(TypedArray, 'byteOffset').get;
   class Stampable {
     constructor(o) {
       return o;
@@ -224,10 +227,14 @@
   class View extends Stampable {
     #lo;
     #hi;
+    #dv;
+    #dvn;
     constructor(o, lo, hi) {
       super(o);
       this.#lo = lo;
       this.#hi = hi;
+      this.#dv = null;
+      this.#dvn = -1;
     }
     static put(a, w) {
       if (!(#lo in a) || viewLength.call(a) === 0) return false;
@@ -238,18 +245,102 @@
     static has(a) {
       return #lo in a;
     }
+    // Where address (lo, hi) is in stamped array `a`, if `size` bytes from
+    // there are inside it: the byte offset, or -1.
+    static offset(a, lo, hi, size) {
+      if (hi !== a.#hi) return -1;
+      const d = lo - a.#lo;
+      return d >= 0 && d + size <= viewLength.call(a) ? d : -1;
+    }
+    // A DataView of `a` as it is now (a length-tracking view of a resizable
+    // buffer changes length, and a DataView of the old length may be out of
+    // bounds, so the length is compared rather than read from the view).
+    static data(a) {
+      const n = viewLength.call(a);
+      if (a.#dvn !== n) {
+        a.#dv = new DataView(viewBuffer.call(a), viewOffset.call(a), n);
+        a.#dvn = n;
+      }
+      return a.#dv;
+    }
   }
+  // The last few arrays passed by address. A callback that reads memory
+  // they hold (qsort's comparator reading the array being sorted) reads it
+  // here, with no native call. An address inside a live, attached array is
+  // that array's memory for as long as the array lives, which this keeps;
+  // only arrays over buffers of at most RECENT_MAX bytes, so what is kept
+  // alive after the program drops it stays small.
+  const RECENT_MAX = 1 << 20;
+  const recent = [null, null, null, null];
+  let next = 0;
   // Writes the address of TypedArray `a` at u32[w], u32[w+1]; false if `a` is
   // not one JS can pass itself.
   function B(a, w) {
-    if (View.put(a, w)) return true;
-    if (!ArrayBuffer.isView(a) || View.has(a) || !addr(a)) return false;
-    try {
-      new View(a, u32[2], u32[3]);
-    } catch {
-      return false; // not extensible
+    if (!View.put(a, w)) {
+      if (!ArrayBuffer.isView(a) || View.has(a) || !addr(a)) return false;
+      try {
+        new View(a, u32[2], u32[3]);
+      } catch {
+        return false; // not extensible
+      }
+      if (!View.put(a, w)) return false;
     }
-    return View.put(a, w);
+    if (
+      recent[0] !== a &&
+      recent[1] !== a &&
+      recent[2] !== a &&
+      recent[3] !== a &&
+      viewBuffer.call(a).byteLength <= RECENT_MAX
+    ) {
+      recent[next] = a;
+      next = (next + 1) & 3;
+    }
+    return true;
+  }
+  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const sizes = [0, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1, 8];
+  // Value kind k (see `decode`) at address (lo, hi) from a recent array, or
+  // undefined when the address is not in one.
+  function fromRecent(k, lo, hi) {
+    const size = sizes[k];
+    for (let i = 0; i < 4; i++) {
+      const a = recent[i];
+      if (a === null) continue;
+      const d = View.offset(a, lo, hi, size);
+      if (d < 0) continue;
+      const dv = View.data(a);
+      switch (k) {
+        case 1:
+          return dv.getInt8(d);
+        case 2:
+          return dv.getUint8(d);
+        case 3:
+          return dv.getInt16(d, little);
+        case 4:
+          return dv.getUint16(d, little);
+        case 5:
+          return dv.getInt32(d, little);
+        case 6:
+          return dv.getUint32(d, little);
+        case 9:
+          return dv.getFloat32(d, little);
+        case 10:
+          return dv.getFloat64(d, little);
+        case 11:
+          return dv.getUint8(d) !== 0;
+        case 7: {
+          const v = dv.getInt32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+          return v <= 9007199254740991 && v >= -9007199254740991 ? v : dv.getBigInt64(d, little);
+        }
+        case 8: {
+          const v = dv.getUint32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+          return v <= 9007199254740991 ? v : dv.getBigUint64(d, little);
+        }
+        default:
+          return makePtr(dv.getUint32(d + (little ? 0 : 4), little), dv.getUint32(d + (little ? 4 : 0), little));
+      }
+    }
+    return undefined;
   }
 
   // Argument writers for the generated wrappers, one per kind: small enough
@@ -358,6 +449,63 @@
 
   const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, later, batch, ...W };
 
+  // The exported decode(): one value of a scalar type named by a string (a
+  // comparator's `decode(a, 'int')`) is read by `peek`, a native function
+  // with no arguments, and converted here; everything else goes to the
+  // native decode, which also explains every error.
+  const kinds = new Map();
+  let lastType = '';
+  let lastKind = -1;
+  function fastDecode(native) {
+    return function decode(p, type, count) {
+      if (count === undefined && typeof type === 'string' && typeof p === 'object' && p !== null) {
+        let k = type === lastType ? lastKind : kinds.get(type);
+        if (k === undefined) {
+          k = kindOf(type);
+          if (k >= 16) {
+            k -= 16;
+            if (kinds.size < 256) kinds.set(type, k);
+            lastType = type;
+            lastKind = k;
+          }
+        }
+        if (k >= 0 && Pointer.put(p, 2)) {
+          const v = fromRecent(k, u32[2], u32[3]);
+          if (v !== undefined) return v;
+          u32[0] = k;
+          peek();
+          switch (k) {
+            case 1:
+              return (i32[2] << 24) >> 24;
+            case 2:
+              return i32[2] & 0xff;
+            case 3:
+              return (i32[2] << 16) >> 16;
+            case 4:
+              return i32[2] & 0xffff;
+            case 5:
+              return i32[2];
+            case 6:
+              return u32[2];
+            case 7:
+              return S.ri64(2);
+            case 8:
+              return S.ru64(2);
+            case 9:
+              return f32[2];
+            case 10:
+              return f64[1];
+            case 11:
+              return (i32[2] & 0xff) !== 0;
+            default:
+              return makePtr(u32[2], u32[3]);
+          }
+        }
+      }
+      return native(p, type, count);
+    };
+  }
+
   // The functions of a header, bound on first use: `lib.functions.NAME`, and
   // `lib.NAME` for names the Library does not use itself.
   function declare(lib, names, bind, reserved) {
@@ -389,6 +537,7 @@
     describe,
     declare,
     failing,
+    fastDecode,
     // Compiles a wrapper factory generated by src/call/codegen.rs.
     compile: (body) => new Function('V', 'R', body),
   };

@@ -20,6 +20,10 @@ impl Scope {
         Scope::default()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.typedefs.is_empty() && self.records.is_empty() && self.enums.is_empty() && self.constants.is_empty()
+    }
+
     /// Copies every name of `other` into this scope (later names win).
     pub fn merge(&mut self, other: &Scope) {
         self.typedefs
