@@ -36,6 +36,37 @@ test("qsort sorts a Buffer with a JS comparator", () => {
   assert.deepEqual([...doubles], [-1, 0, 2.5, 9]);
 });
 
+test('callbacks inside callbacks: many comparisons, nested sorts, garbage collections', () => {
+  // The callbacks lent to one call share handle scopes (a new one every so
+  // many callbacks); a nested call's callbacks get their own.
+  const qsort = libc.func('void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))');
+  const apply = lib.func('int apply(int_fn *f, int x)');
+  const fixed = register((x) => x + 1, intFn);
+  const outer = new Int32Array(3000).map((_, i) => (i * 7919) % 3001);
+  let calls = 0;
+  const kept = [];
+  let garbage = null;
+  qsort(outer, outer.length, 4, (a, b) => {
+    calls++;
+    const small = new Int32Array([3, 1, 2]);
+    qsort(small, 3, 4, (x, y) => decode(x, 'int') - decode(y, 'int'));
+    assert.deepEqual([...small], [1, 2, 3]);
+    // A registered callback, called during the call, has a scope of its own.
+    assert.equal(apply(fixed, calls), calls + 1);
+    if (calls % 1000 === 0) kept.push([a, b]);
+    garbage = Array.from({ length: 64 }, (_, i) => ({ i, s: `x${i}` }));
+    return decode(a, 'int') - decode(b, 'int');
+  });
+  unregister(fixed);
+  assert.equal(garbage.length, 64);
+  const want = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3001).sort((x, y) => x - y);
+  assert.deepEqual([...outer], want);
+  assert.ok(calls > 3000, `${calls} comparisons`);
+  // Pointers made in callbacks stay usable after the call.
+  assert.ok(kept.length >= 3);
+  for (const [a, b] of kept) assert.equal(typeof a.address, 'bigint', String(b));
+});
+
 test('callback arguments and results of every scalar kind', () => {
   const apply = lib.func('int apply(int_fn *f, int x)');
   assert.equal(apply((x) => x * 3, 14), 42);

@@ -467,6 +467,7 @@ unsafe fn run(
             .all(|a| matches!(a.kind, ArgKind::Int(_) | ArgKind::Bool));
         let fast = abi::DIRECT && ints_only && matches!(plan.route, Route::Direct { float_ret: false });
         bound.lib.enter();
+        let level = crate::callback::enter_call(state);
         let mut base = 0;
         while base < n {
             let m = CHUNK.min(n - base);
@@ -495,7 +496,9 @@ unsafe fn run(
             }
             base += m;
         }
-        state.last_errno.set(*state.errno_at);
+        let e = *state.errno_at;
+        crate::callback::leave_call(state, level);
+        state.last_errno.set(e);
         bound.lib.leave();
         Ok(())
     }

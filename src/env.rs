@@ -50,6 +50,9 @@ pub struct EnvState {
     /// The first exception a callback threw during the current call; the
     /// call throws it when the C function returns.
     pub cb_error: Cell<Option<sys::napi_ref>>,
+    /// The synchronous call the JS thread is in, for the callbacks made
+    /// during it (see `callback::enter_call`).
+    pub cb_level: Cell<crate::callback::CallLevel>,
     /// This thread's errno, and its value right after the last call.
     pub errno_at: *mut i32,
     pub last_errno: Cell<i32>,
@@ -100,6 +103,7 @@ impl EnvState {
                 link: Arc::new(crate::callback::EnvLink::placeholder(weak.as_ptr())),
                 callbacks: RefCell::new(Default::default()),
                 cb_error: Cell::new(None),
+                cb_level: Cell::new(crate::callback::CallLevel::OUTSIDE),
                 errno_at: crate::invoke::errno_location(),
                 last_errno: Cell::new(0),
                 refs: OnceCell::new(),

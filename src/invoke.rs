@@ -103,7 +103,9 @@ unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void, err
 #[inline(always)]
 unsafe fn call_in(state: &EnvState, bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
     bound.lib.enter();
+    let level = crate::callback::enter_call(state);
     let e = unsafe { raw_call(bound, frame, avalues, state.errno_at) };
+    unsafe { crate::callback::leave_call(state, level) };
     state.last_errno.set(e);
     bound.lib.leave();
 }
@@ -766,9 +768,12 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         let mut avalues: Vec<*mut c_void> = offsets.iter().map(|&o| fp.add(o) as *mut c_void).collect();
         let ret = fp.add(plan.ret_offset);
         bound.lib.enter();
+        let level = crate::callback::enter_call(state);
         *state.errno_at = 0;
         cif.call(bound.fnptr, ret as *mut c_void, avalues.as_mut_ptr());
-        state.last_errno.set(*state.errno_at);
+        let e = *state.errno_at;
+        crate::callback::leave_call(state, level);
+        state.last_errno.set(e);
         bound.lib.leave();
         let released = scratch.release_callbacks(env);
         if state.cb_error.get().is_some() {

@@ -6,7 +6,7 @@
 //          soak.js <calls> <types lib> <callbacks lib> <layout lib> <layout header>
 // (A fixed young generation: otherwise V8 grows it in steps as the
 // allocation rate stays high, and RSS rises with no memory in use.)
-const { load } = require('../..');
+const { load, decode } = require('../..');
 const [totalArg, typesPath, cbPath, layoutPath, layoutHeader] = process.argv.slice(2);
 const total = Number(totalArg);
 const types = load(typesPath);
@@ -22,6 +22,11 @@ const apply = cbs.func('int apply(int (*f)(int), int x)');
 const strdup = libc.func('char *strdup(const char *s)', { free: true });
 const slowAdd = cbs.func('int succeed(void)');
 const outInt = cbs.func('int out_int(int *out)');
+const qsort = libc.func('void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))');
+const memset = libc.func('void *memset(void *s, int c, size_t n)');
+const byInt = (a, b) => decode(a, 'int') - decode(b, 'int');
+const unsorted = new Int32Array(16).map((_, k) => (k * 7) % 16);
+const sorted = new Int32Array(16);
 const buf = Buffer.alloc(64);
 const ds = new Float64Array([1, 2, 3]);
 
@@ -68,6 +73,13 @@ async function main() {
             const all = [];
             for (let k = 0; k < 64; k++) all.push(slowAdd.async());
             await Promise.all(all);
+          } else if ((i & 63) === 15) {
+            // About 60 comparator calls reading the array with decode().
+            sorted.set(unsorted);
+            qsort(sorted, 16, 4, byInt);
+            check += sorted[15] === 15 ? 1 : -1e9;
+          } else {
+            check += decode(memset(buf, 1, 4), 'int') === 0x01010101 ? 1 : -1e9;
           }
       }
     }

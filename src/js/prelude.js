@@ -245,18 +245,18 @@
     static has(a) {
       return #lo in a;
     }
-    // Where address (lo, hi) is in stamped array `a`, if `size` bytes from
-    // there are inside it: the byte offset, or -1.
-    static offset(a, lo, hi, size) {
-      if (hi !== a.#hi) return -1;
+    // A DataView of stamped array `a` and, in `at`, the byte offset of
+    // address (lo, hi) in it, if `size` bytes from there are inside it;
+    // else null. (A length-tracking view of a resizable buffer changes
+    // length, and a DataView of the old length may be out of bounds, so the
+    // length is compared rather than read from the view.)
+    static data(a, lo, hi, size) {
+      if (hi !== a.#hi) return null;
       const d = lo - a.#lo;
-      return d >= 0 && d + size <= viewLength.call(a) ? d : -1;
-    }
-    // A DataView of `a` as it is now (a length-tracking view of a resizable
-    // buffer changes length, and a DataView of the old length may be out of
-    // bounds, so the length is compared rather than read from the view).
-    static data(a) {
+      if (d < 0) return null;
       const n = viewLength.call(a);
+      if (d + size > n) return null;
+      at = d;
       if (a.#dvn !== n) {
         a.#dv = new DataView(viewBuffer.call(a), viewOffset.call(a), n);
         a.#dvn = n;
@@ -273,6 +273,7 @@
   const RECENT_MAX = 1 << 20;
   const recent = [null, null, null, null];
   let next = 0;
+  let at = 0; // the offset View.data() found
   // Writes the address of TypedArray `a` at u32[w], u32[w+1]; false if `a` is
   // not one JS can pass itself.
   function B(a, w) {
@@ -306,9 +307,9 @@
     for (let i = 0; i < 4; i++) {
       const a = recent[i];
       if (a === null) continue;
-      const d = View.offset(a, lo, hi, size);
-      if (d < 0) continue;
-      const dv = View.data(a);
+      const dv = View.data(a, lo, hi, size);
+      if (dv === null) continue;
+      const d = at;
       switch (k) {
         case 1:
           return dv.getInt8(d);
