@@ -139,13 +139,8 @@ pub unsafe fn bind(
             let b = state
                 .bound(id)
                 .ok_or_else(|| Error::new(Code::Internal, "a bound function vanished"))?;
-            let factory = match &key {
-                Some(k) => state.factory_by(env, k, || codegen::wrapper_source(&b.plan, gen_opts))?,
-                None => state.factory(env, &codegen::wrapper_source(&b.plan, gen_opts))?,
-            };
-            let views = state.views(env)?;
-            let f = js::call(env, factory, &[views, js::number(env, f64::from(id))?])?;
-            js::define_value(env, f, "name", js::string(env, name)?)?;
+            let make = state.maker(env, key.as_deref(), || codegen::wrapper_source(&b.plan, gen_opts))?;
+            let f = state.finish(env, make, id, name)?;
             let data = Box::into_raw(Box::new((state.clone(), id)));
             let status = sys::napi_add_finalizer(
                 env,

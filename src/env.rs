@@ -37,6 +37,8 @@ struct Refs {
     /// The prelude's `put` and `makePtr`, used on every Pointer read and made.
     put: sys::napi_ref,
     make_ptr: sys::napi_ref,
+    /// The prelude's `finish`, used for every bound function.
+    finish: sys::napi_ref,
 }
 
 pub struct EnvState {
@@ -59,6 +61,8 @@ pub struct EnvState {
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
+    /// Wrapper makers by shape key.
+    makers: RefCell<HashMap<String, sys::napi_ref>>,
     /// Types declared with `cdef()` and friends, for every later declaration.
     registry: RefCell<Scope>,
     /// Type names already parsed against the registry alone (`decode(p,
@@ -109,6 +113,7 @@ impl EnvState {
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
+                makers: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
                 type_names: RefCell::new(HashMap::new()),
             });
@@ -157,6 +162,7 @@ impl EnvState {
                 views: js::new_ref(env, views)?,
                 put: js::new_ref(env, js::get(env, helpers, c"put")?)?,
                 make_ptr: js::new_ref(env, js::get(env, helpers, c"makePtr")?)?,
+                finish: js::new_ref(env, js::get(env, helpers, c"finish")?)?,
             });
             let boxed = Box::into_raw(Box::new(state.clone()));
             let status = sys::napi_set_instance_data(env, boxed as *mut c_void, Some(finalize_state), null_mut());
@@ -186,27 +192,47 @@ impl EnvState {
         unsafe { js::deref(env, self.refs()?.views) }
     }
 
-    /// The compiled factory for a wrapper source, compiling it once.
+    /// The compiled `function (V, R)` for an adapter's source (see
+    /// `codegen::adapter_source`), compiled once.
     pub unsafe fn factory(&self, env: napi_env, source: &str) -> Result<Value> {
-        unsafe { self.factory_by(env, source, || source.to_string()) }
-    }
-
-    /// The compiled factory cached under `key`, which must determine the
-    /// source exactly; `source` is only generated when it is not cached.
-    pub unsafe fn factory_by(&self, env: napi_env, key: &str, source: impl FnOnce() -> String) -> Result<Value> {
         unsafe {
-            if let Some(r) = self.factories.borrow().get(key) {
+            if let Some(r) = self.factories.borrow().get(source) {
                 return js::deref(env, *r);
             }
-            // A parenthesized function in a script is compiled as it is
-            // parsed; `new Function` would parse the body again on the first
-            // call.
-            let body = js::string(env, &format!("(function (V, R) {{\n{}\n}})", source()))?;
-            let mut f = null_mut();
-            check(sys::napi_run_script(env, body, &mut f), "compiling a wrapper")?;
+            let f = compile(env, &format!("(function (V, R) {{\n{source}\n}})"))?;
             let r = js::new_ref(env, f)?;
-            self.factories.borrow_mut().insert(key.to_string(), r);
+            self.factories.borrow_mut().insert(source.to_string(), r);
             Ok(f)
+        }
+    }
+
+    /// A wrapper shape's maker (see `codegen::wrapper_source`), cached under
+    /// `key` when there is one, which must determine the source exactly;
+    /// `source` is only generated when it is not cached.
+    pub unsafe fn maker(&self, env: napi_env, key: Option<&str>, source: impl FnOnce() -> String) -> Result<Value> {
+        unsafe {
+            if let Some(r) = key.and_then(|k| self.makers.borrow().get(k).copied()) {
+                return js::deref(env, r);
+            }
+            let f = compile(env, &format!("(function (V) {{\n{}\n}})", source()))?;
+            let make = js::call(env, f, &[self.views(env)?])?;
+            if let Some(k) = key {
+                let r = js::new_ref(env, make)?;
+                self.makers.borrow_mut().insert(k.to_string(), r);
+            }
+            Ok(make)
+        }
+    }
+
+    /// A bound function from its maker: `finish(make, id, name)`.
+    pub unsafe fn finish(&self, env: napi_env, make: Value, id: u32, name: &str) -> Result<Value> {
+        unsafe {
+            let finish = js::deref(env, self.refs()?.finish)?;
+            js::call(
+                env,
+                finish,
+                &[make, js::number(env, f64::from(id))?, js::string(env, name)?],
+            )
         }
     }
 
@@ -311,4 +337,16 @@ unsafe extern "C" fn finalize_state(_env: napi_env, data: *mut c_void, _hint: *m
         }
     });
     drop(state);
+}
+
+/// Compiles and runs `source`, a parenthesized function expression: in a
+/// script it is compiled as it is parsed, where `new Function` would parse
+/// the body again on the first call.
+unsafe fn compile(env: napi_env, source: &str) -> Result<Value> {
+    unsafe {
+        let body = js::string(env, source)?;
+        let mut f = null_mut();
+        check(sys::napi_run_script(env, body, &mut f), "compiling a wrapper")?;
+        Ok(f)
+    }
 }

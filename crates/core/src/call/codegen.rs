@@ -30,45 +30,69 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
     if plan.ret_record.is_some() || plan.args.iter().any(|a| a.record.is_some()) {
         return None;
     }
+    // Built by hand: this runs for every function bound, and `write!`
+    // costs more than the rest of it.
+    fn int(k: &mut String, i: &crate::types::Int) {
+        k.push('i');
+        num(k, usize::from(i.bytes));
+        k.push(if i.signed { 's' } else { 'u' });
+    }
+    fn num(k: &mut String, mut n: usize) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        k.extend(digits[at..].iter().map(|&d| char::from(d)));
+    }
     let mut k = String::with_capacity(8 + 8 * plan.args.len());
     k.push(if opts.bigint { 'B' } else { 'b' });
     for a in &plan.args {
-        let _ = match &a.kind {
-            ArgKind::Int(i) => write!(k, "i{}{}", i.bytes, if i.signed { 's' } else { 'u' }),
-            ArgKind::Bool => write!(k, "t"),
-            ArgKind::F32 => write!(k, "f"),
-            ArgKind::F64 => write!(k, "d"),
-            ArgKind::Pointer(_) => write!(k, "p"),
-            ArgKind::CString => write!(k, "c"),
-            ArgKind::Value(_) => write!(k, "v"),
-            ArgKind::Callback(_) => write!(k, "k"),
-        };
-        let _ = write!(k, "{},", a.offset);
+        match &a.kind {
+            ArgKind::Int(i) => int(&mut k, i),
+            ArgKind::Bool => k.push('t'),
+            ArgKind::F32 => k.push('f'),
+            ArgKind::F64 => k.push('d'),
+            ArgKind::Pointer(_) => k.push('p'),
+            ArgKind::CString => k.push('c'),
+            ArgKind::Value(_) => k.push('v'),
+            ArgKind::Callback(_) => k.push('k'),
+        }
+        num(&mut k, a.offset);
+        k.push(',');
     }
-    let _ = match &plan.ret {
-        RetKind::Void => write!(k, "|V"),
-        RetKind::Int(i) => write!(k, "|i{}{}", i.bytes, if i.signed { 's' } else { 'u' }),
-        RetKind::Bool => write!(k, "|t"),
-        RetKind::F32 => write!(k, "|f"),
-        RetKind::F64 => write!(k, "|d"),
-        RetKind::Pointer => write!(k, "|p"),
-        RetKind::CString => write!(k, "|c"),
-        RetKind::Value(_) => write!(k, "|v"),
-    };
-    let _ = write!(k, "{}", plan.ret_offset);
+    k.push('|');
+    match &plan.ret {
+        RetKind::Void => k.push('V'),
+        RetKind::Int(i) => int(&mut k, i),
+        RetKind::Bool => k.push('t'),
+        RetKind::F32 => k.push('f'),
+        RetKind::F64 => k.push('d'),
+        RetKind::Pointer => k.push('p'),
+        RetKind::CString => k.push('c'),
+        RetKind::Value(_) => k.push('v'),
+    }
+    num(&mut k, plan.ret_offset);
     Some(k)
 }
 
-/// The body of `new Function('V', 'R', body)`; calling that with the env's
-/// views and the function's id (`R`) returns the wrapper. `meta` starts as
-/// `{ id }`; the prelude fills in the rest when an error message needs it.
+/// The body of `function (V)`, compiled once per shape: called with the
+/// env's views, it returns the shape's maker, `make(id, meta)`, which
+/// returns the wrapper of the bound function `id` (the prelude's `finish`
+/// names it and adds `async` and `batch`). `meta` starts as `{ id }`; the
+/// prelude fills in the rest when an error message needs it.
 pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     if plan.variadic {
         // Fixed arguments, then (type, value) pairs: all converted natively.
-        return "'use strict';\nconst { u32, invv, E } = V;\nconst id = R, meta = { id, meta: undefined };\n\
+        return "'use strict';\nconst { u32, invv, E } = V;\nreturn function (id, meta) {\n\
                 const f = function (...args) {\n  u32[0] = id;\n  return invv(...args);\n};\n\
                 f.async = function () {\n  try {\n    E.unsupported(meta, 'an async call of a variadic function');\n  } catch (e) {\n    return Promise.reject(e);\n  }\n};\n\
-                return f;\n"
+                return f;\n};\n"
             .to_string();
     }
     let n = plan.args.len();
@@ -115,32 +139,52 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         s.push_str("  } finally {\n    u32[1] = top;\n  }\n");
     }
     s.push_str("};\n");
-    // Async calls convert their arguments natively: the call costs far more
-    // than the conversion, and the wrapper's source stays short.
-    s.push_str("f.async = later(id);\nf.batch = batch(id);\nreturn f;\n");
-    // Only the helpers the body uses, so there is less to parse.
-    let used: Vec<&str> = HELPERS.iter().copied().filter(|h| uses(&s, h)).collect();
+    s.push_str("return f;\n");
+    // Only the helpers the body uses, so there is less to parse; taken from
+    // the views once per shape, not once per function.
+    let used = used_helpers(&s);
     format!(
-        "'use strict';\nconst {{ {} }} = V;\nconst id = R, meta = {{ id, meta: undefined }};\n{s}",
+        "'use strict';\nconst {{ {} }} = V;\nreturn function (id, meta) {{\n{s}}};\n",
         used.join(", ")
     )
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 36] = [
+const HELPERS: [&str; 32] = [
     "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "P", "mk", "E", "S", "T", "B",
-    "later", "batch", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
-    "inva", "invb",
+    "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
 ];
 
-/// Whether `name` occurs in `src` as a whole identifier.
-fn uses(src: &str, name: &str) -> bool {
+/// The helpers `src` names, in `HELPERS` order: one pass over its
+/// identifiers (not after a `.`, so `f.async` is not `async`).
+fn used_helpers(src: &str) -> Vec<&'static str> {
     let b = src.as_bytes();
     let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
-    src.match_indices(name).any(|(i, _)| {
-        let j = i + name.len();
-        (i == 0 || !ident(b[i - 1]) && b[i - 1] != b'.') && (j >= b.len() || !ident(b[j]))
-    })
+    let mut seen = [false; HELPERS.len()];
+    let mut i = 0;
+    while i < b.len() {
+        if !ident(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && ident(b[i]) {
+            i += 1;
+        }
+        if start > 0 && b[start - 1] == b'.' {
+            continue;
+        }
+        let word = &src[start..i];
+        if let Some(k) = HELPERS.iter().position(|h| *h == word) {
+            seen[k] = true;
+        }
+    }
+    HELPERS
+        .iter()
+        .zip(seen)
+        .filter(|(_, on)| *on)
+        .map(|(h, _)| *h)
+        .collect()
 }
 
 /// Checks the arguments and writes them into the buffer, leaving in `oK`
@@ -623,9 +667,8 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("u32[1] = top;"), "{s}");
-        assert!(s.contains("f.async = later(id);"), "{s}");
         assert!(
-            s.starts_with("'use strict';\nconst { i32, u32, inv, invo, E, later, batch, wp, wc } = V;"),
+            s.starts_with("'use strict';\nconst { i32, u32, inv, invo, E, wp, wc } = V;\nreturn function (id, meta) {"),
             "{s}"
         );
     }
