@@ -1,0 +1,1 @@
+#include "fan.h"
