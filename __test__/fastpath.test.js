@@ -328,6 +328,13 @@ test('decode(): typedef names follow cdef(), other forms and errors take the nat
     assert.throws(() => decode(m, 'later_t'), { code: 'ERR_PARSE' });
     cdef('typedef unsigned char later_t;');
     assert.equal(decode(m, 'later_t'), 0x78);
+    // Built-in names are remembered in JS, and forgotten when cdef() shadows one.
+    assert.equal(decode(m, 'GoUint8'), 0x78);
+    assert.equal(decode(m, 'GoInt16'), 0x5678);
+    cdef('typedef int GoUint8;');
+    assert.equal(decode(m, 'GoUint8'), 0x12345678);
+    cdef('typedef int GoInt16;');
+    assert.equal(decode(m, 'GoInt16'), 0x12345678);
     cdef('enum fast_color { FAST_RED, FAST_GREEN = 0x5678 };');
     assert.equal(decode(m, 'enum fast_color'), 0x12345678);
     // A CType, a count, strings and structs go to the native decode.

@@ -206,20 +206,32 @@ impl EnvState {
         }
     }
 
-    /// A wrapper shape's maker (see `codegen::wrapper_source`), cached under
-    /// `key` when there is one, which must determine the source exactly;
-    /// `source` is only generated when it is not cached.
+    /// A wrapper shape's maker (see `codegen::wrapper_source`), compiled
+    /// once per shape: cached under `key`, which must determine the source
+    /// exactly (then `source` is only generated when it is not cached), or
+    /// without a key under the source itself.
     pub unsafe fn maker(&self, env: napi_env, key: Option<&str>, source: impl FnOnce() -> String) -> Result<Value> {
         unsafe {
-            if let Some(r) = key.and_then(|k| self.makers.borrow().get(k).copied()) {
-                return js::deref(env, r);
-            }
-            let f = compile(env, &format!("(function (V) {{\n{}\n}})", source()))?;
+            let cached = |k: &str| self.makers.borrow().get(k).copied();
+            let (key, text) = match key {
+                Some(k) => {
+                    if let Some(r) = cached(k) {
+                        return js::deref(env, r);
+                    }
+                    (k.to_string(), source())
+                }
+                None => {
+                    let s = source();
+                    if let Some(r) = cached(&s) {
+                        return js::deref(env, r);
+                    }
+                    (s.clone(), s)
+                }
+            };
+            let f = compile(env, &format!("(function (V) {{\n{text}\n}})"))?;
             let make = js::call(env, f, &[self.views(env)?])?;
-            if let Some(k) = key {
-                let r = js::new_ref(env, make)?;
-                self.makers.borrow_mut().insert(k.to_string(), r);
-            }
+            let r = js::new_ref(env, make)?;
+            self.makers.borrow_mut().insert(key, r);
             Ok(make)
         }
     }
@@ -240,8 +252,17 @@ impl EnvState {
         self.registry.borrow()
     }
 
+    /// The registry, to change: what was cached about type names is
+    /// forgotten, here and in the prelude (`decode`'s kinds), since a name
+    /// may now mean another type (`cdef()` may even shadow `int8_t`).
     pub fn registry_mut(&self) -> RefMut<'_, Scope> {
         self.type_names.borrow_mut().clear();
+        // Only the API functions change the registry, on the JS thread.
+        unsafe {
+            if let Ok(forget) = self.helper(self.env, c"forgetKinds") {
+                let _ = js::call(self.env, forget, &[]);
+            }
+        }
         self.registry.borrow_mut()
     }
 

@@ -347,7 +347,8 @@ pub fn offsetof(env: &Env, ty: Unknown, field: Unknown) -> napi::Result<u32> {
 /// The prelude's `kindOf(name)`: the code `peek` reads a value of the named
 /// scalar type by (see the prelude's `decode`), or -1 for anything else. 16
 /// is added when the name is made of C keywords and built-in type names
-/// only, whose meaning never changes, so the prelude may remember it.
+/// only, so the prelude may remember it until the registry changes (see
+/// `EnvState::registry_mut`).
 pub unsafe extern "C" fn scalar_kind(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
     unsafe {
         let mut argv = [std::ptr::null_mut(); 1];
@@ -383,7 +384,7 @@ pub unsafe extern "C" fn scalar_kind(env: sys::napi_env, info: sys::napi_callbac
                         || crate::types::is_builtin_name(&t.text)
                 })
             });
-            js::number(env, f64::from(if code >= 0 && fixed { code + 16 } else { code }))
+            js::number(env, f64::from(if fixed { code + 16 } else { code }))
         })
     }
 }

@@ -476,7 +476,9 @@
         let k = type === lastType ? lastKind : kinds.get(type);
         if (k === undefined) {
           k = kindOf(type);
-          if (k >= 16) {
+          // 15 and up: a name made of keywords and built-in names only, which
+          // only cdef() can change (then forgetKinds() runs); -1 + 16: not a scalar.
+          if (k >= 15) {
             k -= 16;
             if (kinds.size < 256) kinds.set(type, k);
             lastType = type;
@@ -553,5 +555,11 @@
     failing,
     fastDecode,
     finish,
+    // The registry changed (src/env.rs): a type name may mean another type.
+    forgetKinds() {
+      kinds.clear();
+      lastType = '';
+      lastKind = -1;
+    },
   };
 });
