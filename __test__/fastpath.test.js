@@ -28,6 +28,26 @@ test('strings: ASCII, UTF-8, long, empty, NUL and null all arrive as C strings',
   assert.equal(total, 200000);
 });
 
+test('strings: from 24 characters on, UTF-8 written in JS by the encoder, the same bytes as natively', () => {
+  const nest = lib.func('const char *nest(const char *a, int (*cb)(void), const char *b)');
+  // Lone surrogates become U+FFFD on both paths.
+  const fixed = (x) => x.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  const cases = ['x'.repeat(23), 'y'.repeat(24), 'é'.repeat(30), '日本語'.repeat(10), '😀'.repeat(20), 'a'.repeat(30) + '\uD800', '\uDC00' + 'b'.repeat(30), '\uD800'];
+  for (const x of cases) {
+    assert.equal(nest(x, null, 'z'), `${fixed(x)}|0|z`, JSON.stringify(x));
+    assert.equal(slen(x), Buffer.byteLength(x), JSON.stringify(x));
+  }
+  assert.throws(() => slen('a'.repeat(30) + '\0'), { code: 'ERR_ARG_VALUE' });
+  assert.throws(() => slen('\0' + 'é'.repeat(30)), { code: 'ERR_ARG_VALUE' });
+  // Up to 16,384 characters in JS, longer ones natively; a string that no
+  // longer fits in the area after another one goes natively too.
+  assert.equal(slen('é'.repeat(16384)), 32768);
+  assert.equal(slen('é'.repeat(16385)), 32770);
+  const r = nest('é'.repeat(16000), null, '日'.repeat(12000));
+  assert.ok(r.startsWith('é'.repeat(200)), r.slice(0, 20));
+  assert.equal(slen('日'.repeat(12000)), 36000);
+});
+
 test('strings: a callback in the middle of a call cannot overwrite the caller’s strings', () => {
   const nest = lib.func('const char *nest(const char *a, int (*cb)(void), const char *b)');
   let inner;

@@ -192,19 +192,34 @@
   u32[1] = area;
   const end = buffer.byteLength;
   // Writes `s` there as a NUL-terminated C string and its address at
-  // u32[w], u32[w+1]. Only short plain ASCII, whose UTF-8 is its char codes;
-  // false (nothing to undo) for anything else, which native code converts.
+  // u32[w], u32[w+1]; false (nothing to undo) when it cannot, and native
+  // code converts it (and explains a NUL inside). Short strings are copied
+  // by a loop if they are plain ASCII, whose UTF-8 is their char codes;
+  // longer ones, ASCII or not, by V8's UTF-8 encoder, which costs more to
+  // call but little per character (even at 24 characters by callgrind).
+  // Lone surrogates become U+FFFD there, as in the native conversion.
+  const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+  const encodeInto = encoder === null ? null : TextEncoder.prototype.encodeInto;
+  const areaView = u8.subarray(area, end);
   function T(s, w) {
     const n = s.length;
     const p = u32[1];
-    if (n > 256 || p + n + 1 > end) return false;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0 || c > 127) return false;
-      u8[p + i] = c;
+    let q = p;
+    if (n < 24) {
+      if (p + n + 1 > end) return false;
+      for (let i = 0; i < n; i++, q++) {
+        const c = s.charCodeAt(i);
+        if ((c - 1) >>> 0 > 126) return false; // NUL, or not ASCII
+        u8[q] = c;
+      }
+    } else {
+      if (encodeInto === null || n > 16384 || s.indexOf('\0') !== -1) return false;
+      const r = encodeInto.call(encoder, s, p === area ? areaView : u8.subarray(p, end));
+      q = p + r.written;
+      if (r.read !== n || q + 1 > end) return false;
     }
-    u8[p + n] = 0;
-    u32[1] = p + n + 1;
+    u8[q] = 0;
+    u32[1] = q + 1;
     const lo = baseLo + p;
     u32[w] = lo;
     u32[w + 1] = lo > 4294967295 ? baseHi + 1 : baseHi;
