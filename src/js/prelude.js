@@ -391,13 +391,20 @@
     },
     // Doubles compare exactly against 2^63 and 2^64.
     wi64(m, k, a, w) {
-      if (typeof a === 'number' && a >= -9223372036854775808 && a < 9223372036854775808 && Number.isInteger(a)) {
+      // int32 values, the common case, with no floating-point math.
+      if (typeof a === 'number' && (a | 0) === a) {
+        i32[w] = a;
+        i32[w + 1] = a >> 31;
+      } else if (typeof a === 'number' && a >= -9223372036854775808 && a < 9223372036854775808 && Number.isInteger(a)) {
         i32[w] = a;
         i32[w + 1] = Math.floor(a / 4294967296);
       } else S.i64(m, k, a, w >> 1);
     },
     wu64(m, k, a, w) {
-      if (typeof a === 'number' && a >= 0 && a < 18446744073709551616 && Number.isInteger(a)) {
+      if (typeof a === 'number' && a >>> 0 === a) {
+        u32[w] = a;
+        u32[w + 1] = 0;
+      } else if (typeof a === 'number' && a >= 0 && a < 18446744073709551616 && Number.isInteger(a)) {
         u32[w] = a;
         u32[w + 1] = Math.floor(a / 4294967296);
       } else S.u64(m, k, a, w >> 1);
