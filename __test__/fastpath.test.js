@@ -337,6 +337,32 @@ test('decode(): scalars in C memory and in arrays that are not recent', () => {
   assert.equal(decode(p.add(8000), 'int64_t'), decode(p.add(8000), 'int64_t', 1)[0]);
 });
 
+test('decode(): arrays over resizable buffers, shrunk and grown after they were passed', () => {
+  const addrOf = lib.func('void *addr_of(void *p)');
+  const rab = new ArrayBuffer(64, { maxByteLength: 4096 });
+  const tracking = new Uint8Array(rab); // follows the buffer's length
+  tracking[8] = 7;
+  tracking[40] = 9;
+  const p = addrOf(tracking);
+  assert.equal(decode(p.add(8), 'uint8_t'), 7);
+  assert.equal(decode(p.add(40), 'uint8_t'), 9);
+  // Byte 40 is now past the array's end: read natively (V8 keeps the
+  // memory up to maxByteLength), not through a stale view.
+  rab.resize(16);
+  assert.equal(decode(p.add(8), 'uint8_t'), 7);
+  assert.equal(decode(p.add(40), 'uint8_t'), decode(p.add(40), 'uint8_t', 1)[0]);
+  rab.resize(128);
+  tracking[100] = 5;
+  assert.equal(decode(p.add(100), 'uint8_t'), 5);
+  // A fixed-length view that the shrink left out of bounds.
+  const fixed = new Float64Array(rab, 0, 2);
+  fixed[1] = 2.5;
+  const q = addrOf(fixed);
+  assert.equal(decode(q.add(8), 'double'), 2.5);
+  rab.resize(8);
+  assert.equal(decode(q.add(8), 'double'), decode(q.add(8), 'double', 1)[0]);
+});
+
 test('decode(): typedef names follow cdef(), other forms and errors take the native path', () => {
   const m = alloc('int64_t');
   try {

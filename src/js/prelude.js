@@ -198,8 +198,8 @@
   // longer ones, ASCII or not, by V8's UTF-8 encoder, which costs more to
   // call but little per character (even at 24 characters by callgrind).
   // Lone surrogates become U+FFFD there, as in the native conversion.
-  const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
-  const encodeInto = encoder === null ? null : TextEncoder.prototype.encodeInto;
+  const encoder = new TextEncoder();
+  const encodeInto = TextEncoder.prototype.encodeInto;
   const areaView = u8.subarray(area, end);
   function T(s, w) {
     const n = s.length;
@@ -213,7 +213,7 @@
         u8[q] = c;
       }
     } else {
-      if (encodeInto === null || n > 16384 || s.indexOf('\0') !== -1) return false;
+      if (n > 16384 || s.indexOf('\0') !== -1) return false;
       const r = encodeInto.call(encoder, s, p === area ? areaView : u8.subarray(p, end));
       q = p + r.written;
       if (r.read !== n || q + 1 > end) return false;
@@ -315,46 +315,48 @@
   }
   const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   const sizes = [0, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1, 8];
-  // Value kind k (see `decode`) at address (lo, hi) from a recent array, or
-  // undefined when the address is not in one.
+  // The value of kind k (see `decode`) at byte d of DataView dv.
+  function readKind(dv, d, k) {
+    switch (k) {
+      case 1:
+        return dv.getInt8(d);
+      case 2:
+        return dv.getUint8(d);
+      case 3:
+        return dv.getInt16(d, little);
+      case 4:
+        return dv.getUint16(d, little);
+      case 5:
+        return dv.getInt32(d, little);
+      case 6:
+        return dv.getUint32(d, little);
+      case 9:
+        return dv.getFloat32(d, little);
+      case 10:
+        return dv.getFloat64(d, little);
+      case 11:
+        return dv.getUint8(d) !== 0;
+      case 7: {
+        const v = dv.getInt32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+        return v <= 9007199254740991 && v >= -9007199254740991 ? v : dv.getBigInt64(d, little);
+      }
+      case 8: {
+        const v = dv.getUint32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+        return v <= 9007199254740991 ? v : dv.getBigUint64(d, little);
+      }
+      default:
+        return makePtr(dv.getUint32(d + (little ? 0 : 4), little), dv.getUint32(d + (little ? 4 : 0), little));
+    }
+  }
+  // Value kind k at address (lo, hi) from a recent array, or undefined when
+  // the address is not in one.
   function fromRecent(k, lo, hi) {
     const size = sizes[k];
     for (let i = 0; i < 4; i++) {
       const a = recent[i];
       if (a === null) continue;
       const dv = View.data(a, lo, hi, size);
-      if (dv === null) continue;
-      const d = at;
-      switch (k) {
-        case 1:
-          return dv.getInt8(d);
-        case 2:
-          return dv.getUint8(d);
-        case 3:
-          return dv.getInt16(d, little);
-        case 4:
-          return dv.getUint16(d, little);
-        case 5:
-          return dv.getInt32(d, little);
-        case 6:
-          return dv.getUint32(d, little);
-        case 9:
-          return dv.getFloat32(d, little);
-        case 10:
-          return dv.getFloat64(d, little);
-        case 11:
-          return dv.getUint8(d) !== 0;
-        case 7: {
-          const v = dv.getInt32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
-          return v <= 9007199254740991 && v >= -9007199254740991 ? v : dv.getBigInt64(d, little);
-        }
-        case 8: {
-          const v = dv.getUint32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
-          return v <= 9007199254740991 ? v : dv.getBigUint64(d, little);
-        }
-        default:
-          return makePtr(dv.getUint32(d + (little ? 0 : 4), little), dv.getUint32(d + (little ? 4 : 0), little));
-      }
+      if (dv !== null) return readKind(dv, at, k);
     }
     return undefined;
   }
@@ -490,6 +492,7 @@
   // with no arguments, and converted here; everything else goes to the
   // native decode, which also explains every error.
   const kinds = new Map();
+  const bufView = new DataView(buffer);
   let lastType = '';
   let lastKind = -1;
   function fastDecode(native) {
@@ -512,32 +515,7 @@
           if (v !== undefined) return v;
           u32[0] = k;
           peek();
-          switch (k) {
-            case 1:
-              return (i32[2] << 24) >> 24;
-            case 2:
-              return i32[2] & 0xff;
-            case 3:
-              return (i32[2] << 16) >> 16;
-            case 4:
-              return i32[2] & 0xffff;
-            case 5:
-              return i32[2];
-            case 6:
-              return u32[2];
-            case 7:
-              return S.ri64(2);
-            case 8:
-              return S.ru64(2);
-            case 9:
-              return f32[2];
-            case 10:
-              return f64[1];
-            case 11:
-              return (i32[2] & 0xff) !== 0;
-            default:
-              return makePtr(u32[2], u32[3]);
-          }
+          return readKind(bufView, 8, k);
         }
       }
       return native(p, type, count);
