@@ -5,8 +5,8 @@
 use crate::call::codegen;
 use crate::call::ffi::CallIf;
 use crate::call::{ArgKind, Plan, Route};
-use crate::env::EnvState;
-use crate::error::{check, Code, Error, Result};
+use crate::env::{Bound, EnvState, Options};
+use crate::error::{call_error, check, Code, Error, Result};
 use crate::js::{self, Value};
 use crate::library::LibCore;
 use crate::types::{Signature, Type};
@@ -14,63 +14,6 @@ use napi::sys::{self, napi_env};
 use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// How a function is bound.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
-    /// Return 64-bit integers as bigint always.
-    pub bigint: bool,
-    /// The `char *` result is the caller's to free: read it, then `free()` it.
-    pub free: bool,
-}
-
-/// Everything a call needs, looked up by the id the wrapper writes.
-pub struct Bound {
-    pub opts: Options,
-    pub name: Arc<str>,
-    pub plan: Plan,
-    pub fnptr: *const c_void,
-    pub lib: Rc<LibCore>,
-    pub cif: Option<CallIf>,
-    /// For the libffi route: pointers to each argument's slot in the shared buffer.
-    pub avalues: Vec<*mut c_void>,
-    /// Indices of the arguments the invoker may receive as N-API values, in
-    /// the order the wrapper passes them.
-    pub natives: Vec<usize>,
-    /// Variadic functions: a cif per list of extra argument types.
-    pub var_cifs: std::cell::RefCell<std::collections::HashMap<String, Rc<CallIf>>>,
-    /// The bytes of the last C string result the wrapper holds as `last`.
-    pub last_string: std::cell::RefCell<Option<Vec<u8>>>,
-}
-
-impl Bound {
-    /// "ModXY(): argument 1 (x)", as the JS side words it.
-    pub fn arg_label(&self, k: usize) -> String {
-        match &self.plan.args[k].name {
-            Some(n) => format!("{}(): argument {} ({})", self.name, k + 1, n),
-            None => format!("{}(): argument {}", self.name, k + 1),
-        }
-    }
-
-    /// What argument `k` must be, for messages.
-    pub fn expect(&self, k: usize) -> String {
-        let a = &self.plan.args[k];
-        let what = match &a.kind {
-            ArgKind::Int(_) => "a number or bigint",
-            ArgKind::Bool => "a boolean",
-            ArgKind::F32 | ArgKind::F64 => "a number",
-            ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
-            ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
-            ArgKind::Value(crate::types::Type::Go(crate::types::GoType::String)) => "a string",
-            ArgKind::Value(crate::types::Type::Go(crate::types::GoType::Slice)) => {
-                "a TypedArray, Buffer, array of integers or null"
-            }
-            ArgKind::Value(_) => "an object",
-            ArgKind::Callback(_) => "a function, a Pointer or null",
-        };
-        format!("{what} ({})", a.ty)
-    }
-}
 
 /// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
 ///
@@ -86,7 +29,8 @@ pub unsafe fn bind(
     opts: Options,
 ) -> Result<Value> {
     unsafe {
-        let plan = Plan::new(sig).map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?;
+        let what = || format!("cannot bind {name}()");
+        let plan = Plan::new(sig).map_err(|e| call_error(&what(), e))?;
         if opts.free && !matches!(plan.ret, crate::call::RetKind::CString) {
             return Err(Error::new(
                 Code::Unsupported,
@@ -101,10 +45,7 @@ pub unsafe fn bind(
             Route::Ffi if plan.variadic => None,
             Route::Ffi => {
                 let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
-                Some(
-                    CallIf::new(&params, &sig.ret, None)
-                        .map_err(|e| Error::new(Code::Unsupported, format!("cannot bind {name}(): {e}")))?,
-                )
+                Some(CallIf::new(&params, &sig.ret, None).map_err(|e| call_error(&what(), e))?)
             }
             Route::Direct { .. } => None,
         };
@@ -169,10 +110,8 @@ pub unsafe extern "C" fn meta_of(env: napi_env, info: sys::napi_callback_info) -
     unsafe {
         let mut argv = [std::ptr::null_mut(); 1];
         let mut argc = 1;
-        let mut data = std::ptr::null_mut();
-        sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), &mut data);
-        let state = &*(data as *const crate::env::EnvState);
-        crate::invoke::guarded(env, || {
+        let state = &*(js::cb_info(env, info, &mut argc, argv.as_mut_ptr()) as *const EnvState);
+        js::guarded(env, || {
             let id = js::get_f64(env, argv[0])?;
             let bound = state
                 .bound(id as u32)

@@ -1,23 +1,45 @@
-//! Per-environment state. Each Node environment (the main thread, every
-//! worker_thread, every Electron context that loads the addon) gets its own:
-//! the shared argument buffer, the JS helpers from the prelude, the table of
-//! bound functions and the cache of compiled wrapper factories. Nothing here
-//! is shared between environments.
+//! Per-environment and per-call state, and nothing that acts on it from
+//! above. Each Node environment (the main thread, every worker_thread,
+//! every Electron context that loads the addon) gets its own `EnvState`:
+//! the shared argument buffer, the prelude's helpers, the bound functions,
+//! the compiled wrapper makers and the callback slots. Nothing here is
+//! shared between environments except through `EnvLink`.
+//!
+//! The callback slot protocol (idle → lent → idle, or registered → dead)
+//! is sealed here: `callback.rs` drives it only through `Slot`'s methods.
 
-use crate::bind::Bound;
-use crate::call::plan::{BUFFER_SIZE, STRING_AREA};
+use crate::call::ffi::CallIf;
+use crate::call::plan::{CallbackPlan, Plan, BUFFER_SIZE, SCRATCH_WORD, STRING_AREA};
 use crate::cdecl::Scope;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
+use crate::library::LibCore;
 use napi::sys::{self, napi_env};
-use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
+use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut, UnsafeCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 
-const PRELUDE: &str = include_str!("js/prelude.js");
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn errno_location() -> *mut i32 {
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+pub fn errno_location() -> *mut i32 {
+    unsafe { libc::__error() }
+}
+
+#[cfg(windows)]
+pub fn errno_location() -> *mut i32 {
+    unsafe extern "C" {
+        fn _errno() -> *mut i32;
+    }
+    unsafe { _errno() }
+}
 
 thread_local! {
     /// The one environment on this thread, when there is exactly one: lets
@@ -25,11 +47,419 @@ thread_local! {
     /// or when a second environment shares the thread (it then gets the
     /// general invoker).
     pub static SOLE: Cell<*const EnvState> = const { Cell::new(std::ptr::null()) };
+    static MARK: u8 = const { 0 };
+    /// Set on a worker thread while it runs an async call, so callbacks made
+    /// during it report their errors to that call.
+    pub static CURRENT_TASK: Cell<*const TaskErrors> = const { Cell::new(std::ptr::null()) };
 }
 
-/// Byte offset of the scratch word native code uses to read a Pointer's
+/// An identity for the current thread, at the cost of a TLS address.
+pub fn thread_mark() -> usize {
+    MARK.with(|m| m as *const u8 as usize)
+}
+
+/// Byte offset of the scratch words native code uses to read a Pointer's
 /// address out of JS (see `read_pointer`).
-const SCRATCH: usize = 8;
+const SCRATCH: usize = 4 * SCRATCH_WORD;
+
+// ----- bound functions -----
+
+/// How a function is bound.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Return 64-bit integers as bigint always.
+    pub bigint: bool,
+    /// The `char *` result is the caller's to free: read it, then `free()` it.
+    pub free: bool,
+}
+
+/// Everything a call needs, looked up by the id the wrapper writes.
+pub struct Bound {
+    pub opts: Options,
+    pub name: Arc<str>,
+    pub plan: Plan,
+    pub fnptr: *const c_void,
+    pub lib: Rc<LibCore>,
+    pub cif: Option<CallIf>,
+    /// For the libffi route: pointers to each argument's slot in the shared buffer.
+    pub avalues: Vec<*mut c_void>,
+    /// Indices of the arguments the invoker may receive as N-API values, in
+    /// the order the wrapper passes them.
+    pub natives: Vec<usize>,
+    /// Variadic functions: a cif per list of extra argument types.
+    pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
+    /// The bytes of the last C string result the wrapper holds as `last`.
+    pub last_string: RefCell<Option<Vec<u8>>>,
+}
+
+impl Bound {
+    /// "ModXY(): argument 1 (x)", as the JS side words it.
+    pub fn arg_label(&self, k: usize) -> String {
+        match &self.plan.args[k].name {
+            Some(n) => format!("{}(): argument {} ({})", self.name, k + 1, n),
+            None => format!("{}(): argument {}", self.name, k + 1),
+        }
+    }
+
+    /// What argument `k` must be, for messages.
+    pub fn expect(&self, k: usize) -> String {
+        use crate::call::ArgKind;
+        use crate::types::{GoType, Type};
+        let a = &self.plan.args[k];
+        let what = match &a.kind {
+            ArgKind::Int(_) => "a number or bigint",
+            ArgKind::Bool => "a boolean",
+            ArgKind::F32 | ArgKind::F64 => "a number",
+            ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
+            ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
+            ArgKind::Value(Type::Go(GoType::String)) => "a string",
+            ArgKind::Value(Type::Go(GoType::Slice)) => "a TypedArray, Buffer, array of integers or null",
+            ArgKind::Value(_) => "an object",
+            ArgKind::Callback(_) => "a function, a Pointer or null",
+        };
+        format!("{what} ({})", a.ty)
+    }
+
+    /// The error for a call into a closed library.
+    pub fn closed(&self) -> Error {
+        Error::new(
+            Code::Closed,
+            format!("{}(): library '{}' was closed", self.name, self.lib.display_name()),
+        )
+    }
+}
+
+// ----- callbacks -----
+
+/// Where errors of callbacks made during an async call go.
+#[derive(Default)]
+pub struct TaskErrors {
+    pub first: Mutex<Option<usize>>,
+}
+
+/// What a foreign thread needs to reach an environment.
+pub struct EnvLink {
+    pub state: *const EnvState,
+    pub thread: usize,
+    pub alive: AtomicBool,
+    pub tsfn: Mutex<Option<usize>>,
+}
+
+// SAFETY: `state` is only dereferenced on the environment's own thread
+// (checked against `thread`) or after `alive` is seen true under the
+// `tsfn` lock that teardown also takes.
+unsafe impl Send for EnvLink {}
+unsafe impl Sync for EnvLink {}
+
+impl EnvLink {
+    /// A link for the state at `state`, on this thread, not yet connected.
+    fn placeholder(state: *const EnvState) -> EnvLink {
+        EnvLink {
+            state,
+            thread: thread_mark(),
+            alive: AtomicBool::new(true),
+            tsfn: Mutex::new(None),
+        }
+    }
+}
+
+/// What a callback type's closures share on every thread.
+pub struct CbShared {
+    pub name: Arc<str>,
+    pub plan: CallbackPlan,
+    pub cif: CallIf,
+    /// The adapter (a napi_ref), used on the JS thread only.
+    pub adapter: usize,
+}
+
+/// The JS function behind a slot.
+pub enum Func {
+    None,
+    /// A JS function valid in the current handle scope (a sync call).
+    Value(Value),
+    /// A JS function kept by a reference (registered, or lent to an async call).
+    Ref(sys::napi_ref),
+}
+
+/// Where a slot is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotState {
+    /// In its type's pool, waiting to be lent.
+    Idle,
+    /// Lent to a call; back to `Idle` when the call is done.
+    Lent,
+    /// Registered until `unregister()`.
+    Registered,
+    /// Unregistered; never used again.
+    Dead,
+}
+
+const IDLE: u8 = 0;
+const LENT: u8 = 1;
+const REGISTERED: u8 = 2;
+const DEAD: u8 = 3;
+
+/// One C function pointer (a libffi closure) and the JS function behind it.
+pub struct Slot {
+    shared: Arc<CbShared>,
+    link: Arc<EnvLink>,
+    state: AtomicU8,
+    /// Lent to a synchronous call (the JS thread is inside it).
+    sync: AtomicBool,
+    /// C called it from another thread during that synchronous call.
+    misused: AtomicBool,
+    /// Lent to an async call: where its errors go (the call rejects with them).
+    task: AtomicPtr<TaskErrors>,
+    func: UnsafeCell<Func>,
+    /// Where errors go for a registered callback with `onError` (a napi_ref).
+    on_error: UnsafeCell<Option<sys::napi_ref>>,
+    code: *const c_void,
+}
+
+// SAFETY: `func` and `on_error` are only touched on the environment's own
+// thread; other threads only read the atomics, `shared`, `link` and `code`.
+unsafe impl Send for Slot {}
+unsafe impl Sync for Slot {}
+
+impl Slot {
+    /// A new idle slot; `make_code` makes the C function pointer, given the
+    /// address the slot will live at (its closure's data). Slots are never
+    /// freed, so a late call from C finds one that says what went wrong.
+    pub fn new(
+        shared: &Arc<CbShared>,
+        link: &Arc<EnvLink>,
+        make_code: impl FnOnce(*const Slot) -> Result<*const c_void>,
+    ) -> Result<Arc<Slot>> {
+        let mut failed = None;
+        let slot = Arc::new_cyclic(|me| {
+            let code = match make_code(me.as_ptr()) {
+                Ok(c) => c,
+                Err(e) => {
+                    failed = Some(e);
+                    std::ptr::null()
+                }
+            };
+            Slot {
+                shared: shared.clone(),
+                link: link.clone(),
+                state: AtomicU8::new(IDLE),
+                sync: AtomicBool::new(false),
+                misused: AtomicBool::new(false),
+                task: AtomicPtr::new(null_mut()),
+                func: UnsafeCell::new(Func::None),
+                on_error: UnsafeCell::new(None),
+                code,
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        // The closure's own reference: never given back.
+        std::mem::forget(slot.clone());
+        Ok(slot)
+    }
+
+    pub fn state(&self) -> SlotState {
+        match self.state.load(Ordering::Acquire) {
+            IDLE => SlotState::Idle,
+            LENT => SlotState::Lent,
+            REGISTERED => SlotState::Registered,
+            _ => SlotState::Dead,
+        }
+    }
+
+    pub fn shared(&self) -> &Arc<CbShared> {
+        &self.shared
+    }
+
+    pub fn link(&self) -> &Arc<EnvLink> {
+        &self.link
+    }
+
+    pub fn code(&self) -> *const c_void {
+        self.code
+    }
+
+    /// Lent to a synchronous call the JS thread is inside.
+    pub fn is_sync(&self) -> bool {
+        self.sync.load(Ordering::Acquire)
+    }
+
+    pub fn mark_misused(&self) {
+        self.misused.store(true, Ordering::Release);
+    }
+
+    /// The async call this slot is lent to, or null.
+    pub fn task(&self) -> *const TaskErrors {
+        self.task.load(Ordering::Acquire)
+    }
+
+    /// The JS function. # Safety: on the environment's thread only.
+    pub unsafe fn func(&self) -> &Func {
+        unsafe { &*self.func.get() }
+    }
+
+    /// The `onError` handler. # Safety: on the environment's thread only.
+    pub unsafe fn on_error(&self) -> Option<sys::napi_ref> {
+        unsafe { *self.on_error.get() }
+    }
+
+    /// Idle → lent. # Safety: on the environment's thread only.
+    unsafe fn lend(&self, func: Func, sync: bool, task: *const TaskErrors) {
+        unsafe { *self.func.get() = func };
+        self.sync.store(sync, Ordering::Release);
+        self.task.store(task as *mut TaskErrors, Ordering::Release);
+        self.misused.store(false, Ordering::Release);
+        self.state.store(LENT, Ordering::Release);
+    }
+
+    /// New → registered. # Safety: on the environment's thread only.
+    pub unsafe fn register(&self, func: sys::napi_ref, on_error: Option<sys::napi_ref>) {
+        unsafe {
+            *self.func.get() = Func::Ref(func);
+            *self.on_error.get() = on_error;
+        }
+        self.state.store(REGISTERED, Ordering::Release);
+    }
+
+    /// Registered → dead: the references it held are deleted.
+    /// # Safety: on the environment's thread only.
+    pub unsafe fn kill(&self, env: napi_env) {
+        self.state.store(DEAD, Ordering::Release);
+        unsafe {
+            if let Func::Ref(r) = std::mem::replace(&mut *self.func.get(), Func::None) {
+                sys::napi_delete_reference(env, r);
+            }
+            if let Some(r) = (*self.on_error.get()).take() {
+                sys::napi_delete_reference(env, r);
+            }
+        }
+    }
+}
+
+/// A callback type: its shared part and its pool of idle slots.
+pub struct CbType {
+    pub shared: Arc<CbShared>,
+    idle: RefCell<Vec<Arc<Slot>>>,
+}
+
+impl CbType {
+    pub fn new(shared: CbShared) -> CbType {
+        CbType {
+            shared: Arc::new(shared),
+            idle: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+/// Per-environment callback state.
+#[derive(Default)]
+pub struct Callbacks {
+    types: HashMap<String, Rc<CbType>>,
+    /// Registered callbacks by code address.
+    registered: HashMap<usize, Arc<Slot>>,
+}
+
+impl Callbacks {
+    pub fn get_type(&self, key: &str) -> Option<Rc<CbType>> {
+        self.types.get(key).cloned()
+    }
+
+    pub fn add_type(&mut self, key: String, t: Rc<CbType>) {
+        self.types.insert(key, t);
+    }
+
+    pub fn add_registered(&mut self, slot: Arc<Slot>) {
+        self.registered.insert(slot.code as usize, slot);
+    }
+
+    pub fn take_registered(&mut self, addr: usize) -> Option<Arc<Slot>> {
+        self.registered.remove(&addr)
+    }
+}
+
+/// A closure lent to one call; given back with `release`.
+pub struct Lent {
+    ty: Rc<CbType>,
+    slot: Arc<Slot>,
+    r: Option<sys::napi_ref>,
+}
+
+impl Lent {
+    /// Lends a slot of `ty` (an idle one, or one `fresh` makes) calling
+    /// `func`. `task`: an async call's errors (the function is then held by
+    /// the reference `r`). # Safety: on the environment's thread only.
+    pub unsafe fn new(
+        ty: Rc<CbType>,
+        fresh: impl FnOnce(&Arc<CbShared>) -> Result<Arc<Slot>>,
+        f: Value,
+        r: Option<sys::napi_ref>,
+        task: *const TaskErrors,
+    ) -> Result<Lent> {
+        let popped = ty.idle.borrow_mut().pop();
+        let slot = match popped {
+            Some(s) => s,
+            None => fresh(&ty.shared)?,
+        };
+        let func = match r {
+            Some(r) => Func::Ref(r),
+            None => Func::Value(f),
+        };
+        unsafe { slot.lend(func, r.is_none(), task) };
+        Ok(Lent { ty, slot, r })
+    }
+
+    pub fn code(&self) -> *const c_void {
+        self.slot.code
+    }
+
+    /// Whether C called it from another thread while the JS thread was
+    /// inside the synchronous call it was lent to.
+    pub fn misused(&self) -> bool {
+        self.slot.misused.load(Ordering::Acquire)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.slot.shared.name
+    }
+
+    /// Lent → idle, back in its type's pool.
+    /// # Safety: on the environment's thread only.
+    pub unsafe fn release(self, env: napi_env) {
+        self.slot.state.store(IDLE, Ordering::Release);
+        self.slot.task.store(null_mut(), Ordering::Release);
+        unsafe {
+            *self.slot.func.get() = Func::None;
+            if let Some(r) = self.r {
+                sys::napi_delete_reference(env, r);
+            }
+        }
+        self.ty.idle.borrow_mut().push(self.slot);
+    }
+}
+
+/// The synchronous foreign call the JS thread is in. The callbacks lent to
+/// it share one handle scope, opened by the first of them and closed when
+/// the call returns: opening a napi handle scope allocates, and per
+/// callback that was about a sixth of a qsort comparator's cost.
+#[derive(Clone, Copy)]
+pub struct CallLevel {
+    in_call: bool,
+    scope: sys::napi_handle_scope,
+    uses: u32,
+}
+
+impl CallLevel {
+    const OUTSIDE: CallLevel = CallLevel {
+        in_call: false,
+        scope: std::ptr::null_mut(),
+        uses: 0,
+    };
+}
+
+/// Callbacks after which the shared scope is closed and a new one opened,
+/// so that a long call does not pile up handles.
+const SCOPE_USES: u32 = 128;
 
 struct Refs {
     helpers: sys::napi_ref,
@@ -47,14 +477,14 @@ pub struct EnvState {
     /// The shared argument buffer's memory (V8-allocated, never moves).
     pub buf: *mut u8,
     /// How callbacks reach this environment from other threads.
-    pub link: Arc<crate::callback::EnvLink>,
-    pub callbacks: RefCell<crate::callback::Callbacks>,
+    pub link: Arc<EnvLink>,
+    pub callbacks: RefCell<Callbacks>,
     /// The first exception a callback threw during the current call; the
     /// call throws it when the C function returns.
     pub cb_error: Cell<Option<sys::napi_ref>>,
     /// The synchronous call the JS thread is in, for the callbacks made
-    /// during it (see `callback::enter_call`).
-    pub cb_level: Cell<crate::callback::CallLevel>,
+    /// during it (see `EnvState::enter_call`).
+    cb_level: Cell<CallLevel>,
     /// This thread's errno, and its value right after the last call.
     pub errno_at: *mut i32,
     pub last_errno: Cell<i32>,
@@ -77,7 +507,8 @@ struct Slab {
 }
 
 impl EnvState {
-    /// This environment's state, created on first use.
+    /// This environment's state, made by `prelude::install` when the addon
+    /// was loaded into it.
     ///
     /// # Safety
     /// `env` must be the current environment.
@@ -85,14 +516,23 @@ impl EnvState {
         unsafe {
             let mut data: *mut c_void = null_mut();
             check(sys::napi_get_instance_data(env, &mut data), "napi_get_instance_data")?;
-            if !data.is_null() {
-                return Ok((*(data as *const Rc<EnvState>)).clone());
+            if data.is_null() {
+                return Err(Error::new(
+                    Code::Internal,
+                    "cshared is not initialised in this environment",
+                ));
             }
-            Self::create(env)
+            Ok((*(data as *const Rc<EnvState>)).clone())
         }
     }
 
-    unsafe fn create(env: napi_env) -> Result<Rc<EnvState>> {
+    /// A new state for `env` and its shared buffer (returned as the
+    /// ArrayBuffer the prelude views). It is not the environment's until
+    /// `attach`.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn create(env: napi_env) -> Result<(Rc<EnvState>, Value)> {
         unsafe {
             let mut buf: *mut c_void = null_mut();
             let mut ab = null_mut();
@@ -104,11 +544,11 @@ impl EnvState {
             let state = Rc::<EnvState>::new_cyclic(|weak| EnvState {
                 env,
                 buf: buf as *mut u8,
-                link: Arc::new(crate::callback::EnvLink::placeholder(weak.as_ptr())),
+                link: Arc::new(EnvLink::placeholder(weak.as_ptr())),
                 callbacks: RefCell::new(Default::default()),
                 cb_error: Cell::new(None),
-                cb_level: Cell::new(crate::callback::CallLevel::OUTSIDE),
-                errno_at: crate::invoke::errno_location(),
+                cb_level: Cell::new(CallLevel::OUTSIDE),
+                errno_at: errno_location(),
                 last_errno: Cell::new(0),
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
@@ -117,60 +557,51 @@ impl EnvState {
                 registry: RefCell::new(Scope::new()),
                 type_names: RefCell::new(HashMap::new()),
             });
-            let data = Rc::as_ptr(&state) as *mut c_void;
-            crate::callback::connect(env, &state.link)?;
-            let sole = SOLE.with(|s| {
+            SOLE.with(|s| {
                 if s.get().is_null() {
                     s.set(Rc::as_ptr(&state));
-                    true
-                } else {
-                    false
                 }
             });
-            let scalar: sys::napi_callback = if sole {
-                Some(crate::invoke::inv_sole)
-            } else {
-                Some(crate::invoke::inv)
-            };
-            let inv = js::function(env, "invoke", scalar, data)?;
-            let invo = js::function(env, "invoke", Some(crate::invoke::invo), data)?;
-            let inva = js::function(env, "invokeAsync", Some(crate::invoke::inva), data)?;
-            let invv = js::function(env, "invokeVariadic", Some(crate::invoke::invv), data)?;
-            let invb = js::function(env, "invokeBatch", Some(crate::batch::invb), data)?;
-            let addr_of = js::function(env, "viewAddress", Some(crate::invoke::view_address), data)?;
-            let meta_of = js::function(env, "metaOf", Some(crate::bind::meta_of), data)?;
-            let kind_of = js::function(env, "kindOf", Some(crate::api::memory::scalar_kind), data)?;
-            let peek = js::function(env, "peek", Some(crate::api::memory::peek), data)?;
-            let src = js::string(env, PRELUDE)?;
-            let mut prelude = null_mut();
-            check(sys::napi_run_script(env, src, &mut prelude), "evaluating the prelude")?;
-            // The buffer's address, for the strings the wrappers write in it.
-            let addr = buf as usize as u64;
-            let lo = js::number(env, (addr & 0xffff_ffff) as f64)?;
-            let hi = js::number(env, (addr >> 32) as f64)?;
-            let area = js::number(env, BUFFER_SIZE as f64)?;
-            let helpers = js::call(
-                env,
-                prelude,
-                &[
-                    ab, lo, hi, area, inv, invo, inva, invv, invb, addr_of, meta_of, kind_of, peek,
-                ],
-            )?;
+            Ok((state, ab))
+        }
+    }
+
+    /// Whether this is the only environment on its thread (see `SOLE`).
+    pub fn is_sole(&self) -> bool {
+        SOLE.with(|s| std::ptr::eq(s.get(), self))
+    }
+
+    /// Keeps the prelude's helpers (the object it returned).
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn set_helpers(&self, env: napi_env, helpers: Value) -> Result<()> {
+        unsafe {
             let views = js::get(env, helpers, c"views")?;
-            let _ = state.refs.set(Refs {
+            let _ = self.refs.set(Refs {
                 helpers: js::new_ref(env, helpers)?,
                 views: js::new_ref(env, views)?,
                 put: js::new_ref(env, js::get(env, helpers, c"put")?)?,
                 make_ptr: js::new_ref(env, js::get(env, helpers, c"makePtr")?)?,
                 finish: js::new_ref(env, js::get(env, helpers, c"finish")?)?,
             });
-            let boxed = Box::into_raw(Box::new(state.clone()));
+            Ok(())
+        }
+    }
+
+    /// Makes this the environment's state, freed with the environment.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn attach(self: &Rc<Self>, env: napi_env) -> Result<()> {
+        unsafe {
+            let boxed = Box::into_raw(Box::new(self.clone()));
             let status = sys::napi_set_instance_data(env, boxed as *mut c_void, Some(finalize_state), null_mut());
             if status != sys::Status::napi_ok {
                 drop(Box::from_raw(boxed));
                 return Err(Error::new(Code::Internal, "napi_set_instance_data failed"));
             }
-            Ok(state)
+            Ok(())
         }
     }
 
@@ -317,6 +748,91 @@ impl EnvState {
             if slot.take().is_some() {
                 slab.free.push(id);
             }
+        }
+    }
+
+    /// Before a synchronous foreign call on the JS thread; give what it
+    /// returns to `leave_call` when the call returns.
+    #[inline(always)]
+    pub fn enter_call(&self) -> CallLevel {
+        self.cb_level.replace(CallLevel {
+            in_call: true,
+            scope: null_mut(),
+            uses: 0,
+        })
+    }
+
+    /// After the call: closes the scope its callbacks shared. Scopes nest as
+    /// calls do (a callback's nested call closes its own before it returns),
+    /// so this one is the innermost.
+    #[inline(always)]
+    pub fn leave_call(&self, outer: CallLevel) {
+        let mine = self.cb_level.replace(outer);
+        if !mine.scope.is_null() {
+            unsafe { sys::napi_close_handle_scope(self.env, mine.scope) };
+        }
+    }
+
+    /// The handle scope for one callback on the JS thread: the call's shared
+    /// one for a callback lent to that call (`lent_here`), else one of its
+    /// own (returned, to be closed when the callback is done). A registered
+    /// callback may come from other native code than the call, with scopes
+    /// of its own open.
+    pub fn callback_scope(&self, lent_here: bool) -> sys::napi_handle_scope {
+        unsafe {
+            let env = self.env;
+            let level = self.cb_level.get();
+            let mut scope = null_mut();
+            if !level.in_call || !lent_here {
+                sys::napi_open_handle_scope(env, &mut scope);
+                return scope;
+            }
+            if !level.scope.is_null() && level.uses < SCOPE_USES {
+                self.cb_level.set(CallLevel {
+                    uses: level.uses + 1,
+                    ..level
+                });
+                return null_mut();
+            }
+            if !level.scope.is_null() {
+                sys::napi_close_handle_scope(env, level.scope);
+            }
+            if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+                scope = null_mut();
+            }
+            self.cb_level.set(CallLevel {
+                in_call: true,
+                scope,
+                uses: 1,
+            });
+            null_mut()
+        }
+    }
+
+    /// The exception a callback threw during the call that just returned, if any.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn take_callback_error(&self, env: napi_env) -> Option<Value> {
+        unsafe {
+            let r = self.cb_error.take()?;
+            let v = js::deref(env, r).ok();
+            sys::napi_delete_reference(env, r);
+            v
+        }
+    }
+
+    /// How the prelude describes a value in messages ("a string (\"abc\")").
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn describe(&self, env: napi_env, v: Value) -> String {
+        unsafe {
+            let r = self
+                .helper(env, c"describe")
+                .and_then(|f| js::call(env, f, &[v]))
+                .and_then(|s| js::get_string(env, s));
+            r.unwrap_or_else(|_| "a value".to_string())
         }
     }
 

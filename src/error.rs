@@ -1,7 +1,9 @@
 //! Every error cshared throws: a stable `code`, the JS error class that goes
-//! with it, and the message. The JS-side wrappers (src/js/prelude.js) throw
+//! with it, and the message. The JS-side wrappers (crates/core/src/call/prelude.js) throw
 //! the argument errors with the same codes.
 
+use crate::call::CallError;
+use crate::cdecl::{self, ParseError};
 use napi::sys;
 use std::ffi::c_char;
 use std::fmt;
@@ -182,6 +184,48 @@ impl<T> OrThrow<T> for Result<T> {
 impl From<napi::Error> for Error {
     fn from(e: napi::Error) -> Error {
         Error::new(Code::Internal, format!("Node-API call failed: {}", e.reason))
+    }
+}
+
+/// A core call error with what it is about: `cannot bind f(): …`.
+pub fn call_error(what: &str, e: CallError) -> Error {
+    let code = match e {
+        CallError::Unsupported(_) => Code::Unsupported,
+        CallError::Ffi(_) => Code::Internal,
+    };
+    Error::new(code, format!("{what}: {}", e.message()))
+}
+
+/// A C declaration that does not parse: `ERR_PARSE`, quoting the text and
+/// saying where.
+pub fn parse_error(what: &str, text: &str, e: ParseError) -> Error {
+    let kind = match e.kind {
+        cdecl::ErrorKind::Syntax => "cannot parse",
+        cdecl::ErrorKind::Unsupported => "cannot use",
+    };
+    let line = if text.contains('\n') {
+        format!("line {}, ", e.pos.line)
+    } else {
+        String::new()
+    };
+    Error::new(
+        Code::Parse,
+        format!("{what}: {kind} {}: {} ({line}column {})", quote(text), e.msg, e.pos.col),
+    )
+    .at(Location {
+        file: None,
+        line: e.pos.line,
+        column: e.pos.col,
+    })
+}
+
+/// `"text"`, escaped and cut at 80 characters.
+pub fn quote(s: &str) -> String {
+    let short: String = s.chars().take(80).collect();
+    if short.len() < s.len() {
+        format!("\"{}…\"", short.escape_debug())
+    } else {
+        format!("\"{}\"", short.escape_debug())
     }
 }
 

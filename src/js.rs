@@ -6,6 +6,7 @@
 use crate::error::{check, Code, Error, Result};
 use napi::sys::{self, napi_env, napi_value};
 use std::ffi::{c_char, c_void, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
 pub type Value = napi_value;
@@ -217,5 +218,47 @@ pub unsafe fn define_value(env: napi_env, obj: Value, key: &str, v: Value) -> Re
             sys::napi_define_properties(env, obj, 1, &desc),
             "napi_define_properties",
         )
+    }
+}
+
+/// Runs `f`, turning an error or a panic into a JS exception. No panic
+/// crosses into V8.
+pub unsafe fn guarded(env: napi_env, f: impl FnOnce() -> Result<Value>) -> Value {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            unsafe { e.throw(env) };
+            null_mut()
+        }
+        Err(_) => {
+            unsafe { Error::new(Code::Internal, "internal error in cshared (a panic); please report it").throw(env) };
+            null_mut()
+        }
+    }
+}
+
+/// A native function's arguments (up to `*argc` into `argv`; `*argc` then
+/// holds how many were passed) and the `data` it was made with.
+pub unsafe fn cb_info(env: napi_env, info: sys::napi_callback_info, argc: &mut usize, argv: *mut Value) -> *mut c_void {
+    let mut data: *mut c_void = null_mut();
+    unsafe { sys::napi_get_cb_info(env, info, argc, argv, null_mut(), &mut data) };
+    data
+}
+
+/// Node-API's name for a TypedArray class of the scalar table.
+pub fn typedarray_type(c: crate::types::scalar::ArrayClass) -> sys::napi_typedarray_type {
+    use crate::types::scalar::ArrayClass as C;
+    use sys::TypedarrayType as T;
+    match c {
+        C::Int8 => T::int8_array,
+        C::Uint8 => T::uint8_array,
+        C::Int16 => T::int16_array,
+        C::Uint16 => T::uint16_array,
+        C::Int32 => T::int32_array,
+        C::Uint32 => T::uint32_array,
+        C::BigInt64 => T::bigint64_array,
+        C::BigUint64 => T::biguint64_array,
+        C::Float32 => T::float32_array,
+        C::Float64 => T::float64_array,
     }
 }

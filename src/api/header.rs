@@ -1,12 +1,13 @@
 //! Header options of `load()`, what a header adds to a `Library` object
 //! (`functions`, `constants`, `types`, `skipped`), and `typings()`.
 
-use super::{string_arg, types};
 use crate::cdecl::preproc::{RealFs, SourceFile};
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Location, OrThrow, Result};
-use crate::header::{self, Header};
+use crate::header::{self, ConstValue, Header};
 use crate::js::{self, Value};
+use crate::marshal::ctype::{self as types};
+use crate::marshal::string_arg;
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
@@ -147,7 +148,7 @@ pub unsafe fn decorate(env: sys::napi_env, lib: Value, header: Option<&Header>) 
             for c in &h.constants {
                 let k = js::string(env, &c.name)?;
                 check(
-                    sys::napi_set_property(env, constants, k, super::library::const_value(env, &c.value)?),
+                    sys::napi_set_property(env, constants, k, const_value(env, &c.value)?),
                     "constant",
                 )?;
             }
@@ -238,5 +239,27 @@ pub fn typings<'env>(
             Ok(crate::typings::generate(&h, &name, &display))
         })()
         .or_throw(env)
+    }
+}
+
+/// A header constant as a JS value (a bigint beyond 2^53).
+unsafe fn const_value(env: sys::napi_env, v: &ConstValue) -> Result<Value> {
+    unsafe {
+        match v {
+            ConstValue::Int(i) if i.unsigned_abs() < (1u128 << 53) => js::number(env, *i as f64),
+            ConstValue::Int(i) => {
+                let mag = i.unsigned_abs();
+                let words = [mag as u64, (mag >> 64) as u64];
+                let mut out = std::ptr::null_mut();
+                crate::error::check(
+                    sys::napi_create_bigint_words(env, i32::from(*i < 0), 2, words.as_ptr(), &mut out),
+                    "making a bigint",
+                )?;
+                Ok(out)
+            }
+            ConstValue::Float(f) => js::number(env, *f),
+            ConstValue::Str(s) => js::string(env, s),
+            ConstValue::Pointer(a) => EnvState::get(env)?.make_pointer(env, *a as usize),
+        }
     }
 }

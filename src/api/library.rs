@@ -1,13 +1,17 @@
 //! `load()` and the `Library` class.
 
-use super::{options, parse_error, string_arg, types};
-use crate::bind::{self, Options};
+use super::options;
+use crate::bind;
 use crate::cdecl::{self, Names, Scope};
 use crate::env::EnvState;
+use crate::env::Options;
+use crate::error::parse_error;
 use crate::error::{Code, Error, OrThrow, Result};
-use crate::header::{ConstValue, Header};
+use crate::header::Header;
 use crate::js::{self, Value};
 use crate::library::LibCore;
+use crate::marshal::ctype::{self as types};
+use crate::marshal::string_arg;
 use crate::types::{Param, Signature, Type};
 use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
 use napi::{sys, Env};
@@ -279,26 +283,4 @@ pub fn load<'env>(
     }
     .or_throw(env)?;
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
-}
-
-/// A header constant as a JS value (a bigint beyond 2^53).
-pub(super) unsafe fn const_value(env: sys::napi_env, v: &ConstValue) -> Result<Value> {
-    unsafe {
-        match v {
-            ConstValue::Int(i) if i.unsigned_abs() < (1u128 << 53) => js::number(env, *i as f64),
-            ConstValue::Int(i) => {
-                let mag = i.unsigned_abs();
-                let words = [mag as u64, (mag >> 64) as u64];
-                let mut out = std::ptr::null_mut();
-                crate::error::check(
-                    sys::napi_create_bigint_words(env, i32::from(*i < 0), 2, words.as_ptr(), &mut out),
-                    "making a bigint",
-                )?;
-                Ok(out)
-            }
-            ConstValue::Float(f) => js::number(env, *f),
-            ConstValue::Str(s) => js::string(env, s),
-            ConstValue::Pointer(a) => EnvState::get(env)?.make_pointer(env, *a as usize),
-        }
-    }
 }

@@ -2,12 +2,12 @@
 //! between JS and C memory. Everything copies: no ArrayBuffer is ever made
 //! over foreign memory (Electron's V8 memory cage forbids external buffers).
 
-use super::{string_arg, types};
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, OrThrow, Result};
 use crate::js::{self, Value};
 use crate::marshal::codec::{Codec, Path};
-use crate::marshal::Scratch;
+use crate::marshal::ctype::type_arg;
+use crate::marshal::{string_arg, Scratch};
 use crate::types::Type;
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
@@ -30,10 +30,7 @@ unsafe fn address(env: sys::napi_env, state: &EnvState, v: Value, what: &str, nu
         state.read_pointer(env, v)?.ok_or_else(|| {
             Error::new(
                 Code::ArgType,
-                format!(
-                    "{what} must be a Pointer, got {}",
-                    crate::marshal::describe(env, state, v)
-                ),
+                format!("{what} must be a Pointer, got {}", state.describe(env, v)),
             )
         })
     }
@@ -62,7 +59,7 @@ unsafe fn count(env: sys::napi_env, v: Option<Value>, what: &str, default: usize
 
 unsafe fn sized(env: sys::napi_env, state: &EnvState, v: Value, what: &str) -> Result<(Type, usize)> {
     unsafe {
-        let t = types::type_arg(env, state, &Default::default(), v, what)?;
+        let t = type_arg(env, state, &Default::default(), v, what)?;
         match t.size() {
             Some(s) if s > 0 => Ok((t, s)),
             _ => Err(Error::new(Code::ArgValue, format!("{what}: {t} has no size"))),
@@ -102,7 +99,7 @@ pub fn make_pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Res
                         Code::ArgType,
                         format!(
                             "makePointer(): the address must be a number or bigint, got {}",
-                            crate::marshal::describe(raw, &state, address_v.raw())
+                            state.describe(raw, address_v.raw())
                         ),
                     ))
                 }
@@ -341,109 +338,5 @@ pub fn offsetof(env: &Env, ty: Unknown, field: Unknown) -> napi::Result<u32> {
                 .ok_or_else(|| Error::new(Code::ArgValue, format!("offsetof(): {t} has no field '{name}'")))
         })()
         .or_throw(env)
-    }
-}
-
-/// The prelude's `kindOf(name)`: the code `peek` reads a value of the named
-/// scalar type by (see the prelude's `decode`), or -1 for anything else. 16
-/// is added when the name is made of C keywords and built-in type names
-/// only, so the prelude may remember it until the registry changes (see
-/// `EnvState::registry_mut`).
-pub unsafe extern "C" fn scalar_kind(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
-    unsafe {
-        let mut argv = [std::ptr::null_mut(); 1];
-        let mut argc = 1;
-        let mut data = std::ptr::null_mut();
-        sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), &mut data);
-        let state = &*(data as *const EnvState);
-        crate::invoke::guarded(env, || {
-            let text = js::get_string(env, argv[0])?;
-            let code = match types::type_arg(env, state, &Default::default(), argv[0], "decode(): the type") {
-                Ok(t) => scalar_code(&t),
-                // The native decode explains it.
-                Err(_) => -1,
-            };
-            let fixed = crate::cdecl::lexer::lex(&text, 0).is_ok_and(|toks| {
-                toks.iter().all(|t| {
-                    t.kind != crate::cdecl::lexer::Kind::Ident
-                        || matches!(
-                            &*t.text,
-                            "void"
-                                | "char"
-                                | "short"
-                                | "int"
-                                | "long"
-                                | "signed"
-                                | "unsigned"
-                                | "float"
-                                | "double"
-                                | "_Bool"
-                                | "const"
-                                | "volatile"
-                        )
-                        || crate::types::is_builtin_name(&t.text)
-                })
-            });
-            js::number(env, f64::from(if fixed { code + 16 } else { code }))
-        })
-    }
-}
-
-fn scalar_code(t: &Type) -> i32 {
-    let int = |i: crate::types::Int| match (i.bytes, i.signed) {
-        (1, true) => 1,
-        (1, false) => 2,
-        (2, true) => 3,
-        (2, false) => 4,
-        (4, true) => 5,
-        (4, false) => 6,
-        (8, true) => 7,
-        (8, false) => 8,
-        _ => -1,
-    };
-    match t {
-        Type::Char(i) | Type::Int(i) => int(*i),
-        Type::Enum(e) => int(e.repr),
-        Type::F32 => 9,
-        Type::F64 => 10,
-        Type::Bool => 11,
-        // `char *` decodes to a string, natively.
-        Type::Pointer(p) if !matches!(p.to(), Type::Char(_)) && crate::types::POINTER_SIZE == 8 => 12,
-        _ => -1,
-    }
-}
-
-/// The prelude's `peek()`: copies the value of kind u32[0] at the address
-/// in u32[2..4] into those same 8 bytes, for `decode` to convert in JS.
-pub unsafe extern "C" fn peek(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
-    unsafe {
-        // As `inv_sole`: the thread's only environment needs no lookup.
-        let mut state = crate::env::SOLE.with(|s| s.get());
-        if state.is_null() {
-            let mut argc = 0;
-            let mut data = std::ptr::null_mut();
-            sys::napi_get_cb_info(
-                env,
-                info,
-                &mut argc,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                &mut data,
-            );
-            state = data as *const EnvState;
-        }
-        let buf = (*state).buf;
-        let size = match std::ptr::read(buf as *const u32) {
-            1 | 2 | 11 => 1,
-            3 | 4 => 2,
-            5 | 6 | 9 => 4,
-            7 | 8 | 10 | 12 => 8,
-            _ => 0,
-        };
-        let addr = std::ptr::read_unaligned(buf.add(8) as *const usize) as *const u8;
-        if size > 0 && !addr.is_null() {
-            std::ptr::copy_nonoverlapping(addr, buf.add(8), size);
-        }
-        std::ptr::null_mut()
     }
 }

@@ -8,58 +8,10 @@ pub(crate) mod memory;
 mod runtime;
 pub(crate) mod types;
 
-use crate::bind::Options;
-use crate::cdecl::{self, ParseError};
-use crate::env::EnvState;
-use crate::error::{Code, Error, Location, Result};
+use crate::env::Options;
+use crate::error::{Code, Error, Result};
 use crate::js::{self, Value};
 use napi::sys;
-
-fn parse_error(what: &str, text: &str, e: ParseError) -> Error {
-    let kind = match e.kind {
-        cdecl::ErrorKind::Syntax => "cannot parse",
-        cdecl::ErrorKind::Unsupported => "cannot use",
-    };
-    let line = if text.contains('\n') {
-        format!("line {}, ", e.pos.line)
-    } else {
-        String::new()
-    };
-    Error::new(
-        Code::Parse,
-        format!("{what}: {kind} {}: {} ({line}column {})", quote(text), e.msg, e.pos.col),
-    )
-    .at(Location {
-        file: None,
-        line: e.pos.line,
-        column: e.pos.col,
-    })
-}
-
-fn quote(s: &str) -> String {
-    let short: String = s.chars().take(80).collect();
-    if short.len() < s.len() {
-        format!("\"{}…\"", short.escape_debug())
-    } else {
-        format!("\"{}\"", short.escape_debug())
-    }
-}
-
-unsafe fn string_arg(env: sys::napi_env, v: Value, what: &str) -> Result<String> {
-    unsafe {
-        if js::type_of(env, v) != sys::ValueType::napi_string {
-            let state = EnvState::get(env)?;
-            return Err(Error::new(
-                Code::ArgType,
-                format!(
-                    "{what} must be a string, got {}",
-                    crate::marshal::describe(env, &state, v)
-                ),
-            ));
-        }
-        js::get_string(env, v)
-    }
-}
 
 /// Reads `{ bigint, free }` from an options argument (undefined is fine).
 unsafe fn options(env: sys::napi_env, v: Option<Value>, base: Options, what: &str) -> Result<Options> {
@@ -89,8 +41,8 @@ unsafe fn options(env: sys::napi_env, v: Option<Value>, base: Options, what: &st
     }
 }
 
-/// Per environment, after the `#[napi]` exports are registered: `decode`
-/// becomes the prelude's JS function, which reads single scalars with one
+/// Per environment, after the `#[napi]` exports are registered: the
+/// environment's state and prelude are made, and `decode` becomes the prelude's JS function, which reads single scalars with one
 /// argument-less native call and hands everything else to the native one.
 #[napi_derive::napi(module_exports)]
 pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
@@ -99,7 +51,7 @@ pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::
     let raw = env.raw();
     unsafe {
         (|| -> Result<()> {
-            let state = EnvState::get(raw)?;
+            let state = crate::prelude::install(raw)?;
             let obj = exports.raw();
             let native = js::get(raw, obj, c"decode")?;
             let wrap = state.helper(raw, c"fastDecode")?;

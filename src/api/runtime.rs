@@ -1,11 +1,11 @@
 //! Long-lived callbacks and errno.
 
-use super::types;
 use crate::callback;
 use crate::cdecl::{self, Names, Scope};
 use crate::env::EnvState;
 use crate::error::{Code, Error, OrThrow, Result};
 use crate::js::{self, Value};
+use crate::marshal::ctype::{self as types};
 use crate::types::{Signature, Type};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
@@ -48,7 +48,7 @@ unsafe fn callback_sig(env: sys::napi_env, state: &EnvState, v: Value, what: &st
                     bases: &[&registry],
                 },
             )
-            .map_err(|e| super::parse_error(what, &text, e))?;
+            .map_err(|e| crate::error::parse_error(what, &text, e))?;
             return Ok(Arc::new(decl.sig));
         }
         let t = types::type_arg(env, state, &Scope::new(), v, what)?;

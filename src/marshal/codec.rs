@@ -56,7 +56,7 @@ pub unsafe fn read_int(src: *const u8, i: Int) -> i128 {
 
 impl Codec<'_> {
     fn type_error(&self, path: &Path, expect: &str, v: Value) -> Error {
-        let got = unsafe { super::describe(self.env, self.state, v) };
+        let got = unsafe { self.state.describe(self.env, v) };
         Error::new(
             Code::ArgType,
             format!("{} must be {}, got {}", path.render(), expect, got),
@@ -77,7 +77,7 @@ impl Codec<'_> {
                                 "{} ({}) must be an integer, got {}",
                                 path.render(),
                                 i.short_name(),
-                                super::describe(env, self.state, v)
+                                self.state.describe(env, v)
                             ),
                         ));
                     }
@@ -98,7 +98,7 @@ impl Codec<'_> {
                         "{} ({}) must be in range {lo}..{hi}, got {}",
                         path.render(),
                         i.short_name(),
-                        super::describe(env, self.state, v)
+                        self.state.describe(env, v)
                     ),
                 ));
             }
@@ -608,26 +608,15 @@ fn typed_array_elem_size(kind: sys::napi_typedarray_type) -> usize {
     }
 }
 
-/// The TypedArray that holds elements of `t` exactly.
+/// The TypedArray that holds elements of `t` exactly (integers, enums and
+/// floats; `char` and `bool` arrays are read otherwise).
 fn typed_array_for(t: &Type) -> Option<sys::napi_typedarray_type> {
-    use sys::TypedarrayType as T;
-    let i = match t {
-        Type::Int(i) => *i,
-        Type::Enum(e) => e.repr,
-        Type::F32 => return Some(T::float32_array),
-        Type::F64 => return Some(T::float64_array),
-        _ => return None,
-    };
-    Some(match (i.bytes, i.signed) {
-        (1, true) => T::int8_array,
-        (1, false) => T::uint8_array,
-        (2, true) => T::int16_array,
-        (2, false) => T::uint16_array,
-        (4, true) => T::int32_array,
-        (4, false) => T::uint32_array,
-        (_, true) => T::bigint64_array,
-        (_, false) => T::biguint64_array,
-    })
+    match t {
+        Type::Int(_) | Type::Enum(_) | Type::F32 | Type::F64 => crate::types::scalar::of_type(t)
+            .and_then(|s| s.array)
+            .map(js::typedarray_type),
+        _ => None,
+    }
 }
 
 fn typed_array_matches(kind: sys::napi_typedarray_type, elem: &Type) -> bool {

@@ -4,15 +4,14 @@
 //! wrapper writes them straight into the buffer.
 
 pub mod codec;
+pub mod ctype;
 
-use crate::bind::Bound;
-use crate::call::ArgKind;
-use crate::env::EnvState;
+use crate::env::{EnvState, Lent, TaskErrors};
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
 use crate::types::Type;
-use codec::{Codec, Path};
-use napi::sys::{self, napi_env, ValueType};
+use codec::Codec;
+use napi::sys::{self, napi_env};
 use std::ffi::c_char;
 use std::ptr::null_mut;
 
@@ -30,10 +29,10 @@ pub struct Scratch {
     heap: Vec<Vec<u128>>,
     writebacks: Vec<WriteBack>,
     /// Closures lent to the call for JS function arguments.
-    lent: Vec<crate::callback::Lent>,
+    pub(crate) lent: Vec<Lent>,
     /// The call is async: lent closures hold their functions by reference,
     /// and report their errors here.
-    pub task: Option<std::sync::Arc<crate::callback::TaskErrors>>,
+    pub task: Option<std::sync::Arc<TaskErrors>>,
     pub keep: bool,
 }
 
@@ -287,116 +286,17 @@ pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option
     }
 }
 
-/// Converts argument `k`, which the wrapper passed natively, into its slot.
-pub unsafe fn arg(
-    codec: &Codec,
-    bound: &Bound,
-    k: usize,
-    v: Value,
-    slot: *mut u8,
-    scratch: &mut Scratch,
-) -> Result<()> {
+/// A string argument of an API function; `what` names it in the error.
+pub unsafe fn string_arg(env: napi_env, v: Value, what: &str) -> Result<String> {
     unsafe {
-        let env = codec.env;
-        let a = &bound.plan.args[k];
-        let label = || bound.arg_label(k);
-        let path = Path::Root(&label);
-        let t = js::type_of(env, v);
-        match &a.kind {
-            // The wrapper already wrote these; undefined means "done".
-            ArgKind::CString | ArgKind::Pointer(_) if t == ValueType::napi_undefined => Ok(()),
-            // A struct the wrapper wrote itself (it rejects an undefined one).
-            ArgKind::Value(_) if t == ValueType::napi_undefined && a.record.is_some() => Ok(()),
-            ArgKind::CString if t == ValueType::napi_string => {
-                let addr = scratch.c_string_arg(env, v, &label)?;
-                std::ptr::write_unaligned(slot as *mut usize, addr);
-                Ok(())
-            }
-            ArgKind::CString => {
-                let addr = codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), &path)?;
-                std::ptr::write_unaligned(slot as *mut usize, addr);
-                Ok(())
-            }
-            ArgKind::Pointer(to) => {
-                let addr = if t == ValueType::napi_object && js::is_array(env, v) {
-                    out_array(codec, v, to, scratch, &path)?
-                } else if t == ValueType::napi_object
-                    && matches!(to, Type::Record(_))
-                    && buffer_data(env, v) == Ok(None)
-                    && codec.state.read_pointer(env, v)?.is_none()
-                {
-                    // A plain object for `struct T *`: in and out.
-                    let size = to.size().unwrap_or(0);
-                    let mem = scratch.alloc(size, to.align().unwrap_or(8));
-                    codec.encode(scratch, v, to, mem, &path)?;
-                    scratch.write_back(env, v, mem, to.clone(), 0)?;
-                    mem as usize
-                } else {
-                    codec.pointer(scratch, v, to, &path)?
-                };
-                std::ptr::write_unaligned(slot as *mut usize, addr);
-                Ok(())
-            }
-            ArgKind::Value(ty) => codec.encode(scratch, v, ty, slot, &path),
-            ArgKind::Callback(_) if t == ValueType::napi_undefined => Ok(()),
-            ArgKind::Callback(sig) => {
-                let addr = if t == ValueType::napi_function {
-                    let lent = crate::callback::lend(env, codec.state, sig, v, scratch.task.as_ref())?;
-                    let code = lent.code() as usize;
-                    scratch.lent.push(lent);
-                    code
-                } else {
-                    codec.pointer(scratch, v, &Type::Void, &path)?
-                };
-                std::ptr::write_unaligned(slot as *mut usize, addr);
-                Ok(())
-            }
-            _ => Err(Error::new(
-                Code::Internal,
-                format!("{} is not passed natively", label()),
-            )),
+        if js::type_of(env, v) != sys::ValueType::napi_string {
+            let state = EnvState::get(env)?;
+            return Err(Error::new(
+                Code::ArgType,
+                format!("{what} must be a string, got {}", state.describe(env, v)),
+            ));
         }
-    }
-}
-
-/// A JS array passed for `T *`: C gets an array of T holding the elements,
-/// and after the call the array holds what C left there (`[null]` for an
-/// out-parameter `sqlite3 **`, `[0]` for an `int *`).
-unsafe fn out_array(codec: &Codec, arr: Value, to: &Type, scratch: &mut Scratch, path: &Path) -> Result<usize> {
-    unsafe {
-        let env = codec.env;
-        let size = match (to, to.size()) {
-            (_, Some(s)) if s > 0 => s,
-            _ => {
-                return Err(Error::new(
-                    Code::ArgType,
-                    format!("{}: an array cannot stand for a pointer to {to} (its elements need a size); pass a Buffer or Pointer", path.render()),
-                ))
-            }
-        };
-        let n = js::array_len(env, arr)? as usize;
-        let mem = scratch.alloc(n.max(1) * size, to.align().unwrap_or(8));
-        for i in 0..n {
-            let e = js::get_element(env, arr, i as u32)?;
-            if js::type_of(env, e) == ValueType::napi_undefined {
-                continue;
-            }
-            let p = Path::Index(path, i as u32);
-            codec.encode(scratch, e, to, mem.add(i * size), &p)?;
-        }
-        scratch.write_back(env, arr, mem, to.clone(), n)?;
-        Ok(mem as usize)
-    }
-}
-
-/// How the prelude describes a value in messages ("a string (\"abc\")").
-pub unsafe fn describe(env: napi_env, state: &EnvState, v: Value) -> String {
-    unsafe {
-        let r = state
-            .helper(env, c"describe")
-            .and_then(|f| js::call(env, f, &[v]))
-            .and_then(|s| js::get_string(env, s));
-        r.unwrap_or_else(|_| "a value".to_string())
+        js::get_string(env, v)
     }
 }
 

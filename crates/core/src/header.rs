@@ -164,7 +164,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
                 file: file_name(f.pos),
                 line: f.pos.line,
             });
-            h.unbindable.insert(i, why);
+            h.unbindable.insert(i, why.to_string());
         }
     }
     let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();

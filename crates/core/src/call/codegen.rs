@@ -4,14 +4,34 @@
 //! one zero-argument N-API call.
 //!
 //! The source depends only on the plan's shape, not on names, so functions of
-//! one shape share one compiled factory (see `env.rs`). Names and messages
+//! one shape share one compiled factory (see src/env.rs). Names and messages
 //! come from `R.meta` at run time.
 
 use super::jsrec::{Leaf, Node};
-use super::plan::{ArgKind, Plan, RetKind};
-use crate::types::Int;
+use super::plan::{ArgKind, Plan, RetKind, ID_WORD, TOP_WORD};
+use crate::types::{scalar, Int};
 use std::fmt::Write;
 use std::sync::Arc;
+
+/// The prelude as written: evaluated once per environment, it returns the
+/// helpers the generated wrappers close over (`V`). `prelude()` fills in
+/// its scalar section.
+const PRELUDE: &str = include_str!("prelude.js");
+const SCALAR_SECTION: &str = "/* scalar table (codegen::prelude) */";
+
+/// The prelude's source, with the scalar table's kind sizes and readers.
+pub fn prelude() -> String {
+    let mut sizes = String::from("0");
+    let mut cases = String::new();
+    for s in &scalar::SCALARS {
+        let _ = write!(sizes, ", {}", s.size);
+        let _ = write!(cases, "      case {}:\n        return {};\n", s.code, s.read);
+    }
+    let section = format!(
+        "const sizes = [{sizes}];\n  // The value of kind k (see `decode`) at byte d of DataView dv.\n  function readKind(dv, d, k) {{\n    switch (k) {{\n{cases}      default:\n        return undefined;\n    }}\n  }}"
+    );
+    PRELUDE.replacen(SCALAR_SECTION, &section, 1)
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Options {
@@ -117,7 +137,7 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
     let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
     if strings {
-        s.push_str("  const top = u32[1];\n  try {\n");
+        let _ = write!(s, "  const top = u32[{TOP_WORD}];\n  try {{\n");
     }
     s.push_str(&sync);
     // Every argument JS may hand over natively came out written (undefined):
@@ -136,7 +156,7 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     };
     write_result(&mut s, &call, plan, opts);
     if strings {
-        s.push_str("  } finally {\n    u32[1] = top;\n  }\n");
+        let _ = write!(s, "  }} finally {{\n    u32[{TOP_WORD}] = top;\n  }}\n");
     }
     s.push_str("};\n");
     s.push_str("return f;\n");
@@ -207,7 +227,7 @@ fn prologue(plan: &Plan, natives: &[String]) -> String {
             None => wrapper_arg(&mut p, k, &arg.kind, arg.offset),
         }
     }
-    p.push_str("  u32[0] = id;\n");
+    let _ = writeln!(p, "  u32[{ID_WORD}] = id;");
     p
 }
 
@@ -215,23 +235,11 @@ fn prologue(plan: &Plan, natives: &[String]) -> String {
 fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
     let (w, q) = (off / 4, off / 8);
     let _ = match kind {
-        ArgKind::Int(i) => {
-            let name = match (i.bytes, i.signed) {
-                (1, true) => "wi8",
-                (1, false) => "wu8",
-                (2, true) => "wi16",
-                (2, false) => "wu16",
-                (4, true) => "wi32",
-                (4, false) => "wu32",
-                (_, true) => "wi64",
-                (_, false) => "wu64",
-            };
-            writeln!(s, "  {name}(meta, {k}, a{k}, {w});")
-        }
-        ArgKind::Bool => writeln!(s, "  wb(meta, {k}, a{k}, {w});"),
-        ArgKind::F32 => writeln!(s, "  wf(meta, {k}, a{k}, {w});"),
-        ArgKind::F64 => writeln!(s, "  wd(meta, {k}, a{k}, {q});"),
-        ArgKind::Pointer(_) => writeln!(s, "  o{k} = wp(meta, {k}, a{k}, {w});"),
+        ArgKind::Int(i) => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::int(*i).write),
+        ArgKind::Bool => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::BOOL.write),
+        ArgKind::F32 => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::F32.write),
+        ArgKind::F64 => writeln!(s, "  {}(meta, {k}, a{k}, {q});", scalar::F64.write),
+        ArgKind::Pointer(_) => writeln!(s, "  o{k} = {}(meta, {k}, a{k}, {w});", scalar::POINTER.write),
         ArgKind::CString => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
         ArgKind::Callback(_) => writeln!(s, "  o{k} = wk(meta, {k}, a{k}, {w});"),
         ArgKind::Value(_) => writeln!(s, "  o{k} = a{k};"),
@@ -492,7 +500,7 @@ fn write_result(s: &mut String, call: &str, plan: &Plan, opts: Options) {
     }
     let _ = match &plan.ret {
         RetKind::Void => writeln!(s, "  {call};"),
-        // undefined: the same string as the last one (see invoke.rs).
+        // undefined: the same string as the last one (see src/invoke/mod.rs, `string_result`).
         RetKind::CString => writeln!(s, "  const r = {call};\n  return r === undefined ? last : (last = r);"),
         RetKind::Value(_) => writeln!(s, "  return {call};"),
         RetKind::Bool => writeln!(s, "  {call};\n  return (i32[{w}] & 0xff) !== 0;"),
@@ -568,6 +576,102 @@ fn int_result(i: Int, w: usize, q: usize, opts: Options) -> String {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod prelude_tests {
+    use super::*;
+    use crate::call::plan::{HEADER, SCRATCH_WORD};
+
+    /// The names the prelude's `views` object offers: its own keys and
+    /// those of `W`, which it spreads.
+    fn offered(p: &str) -> Vec<String> {
+        let line = p
+            .lines()
+            .find(|l| l.trim_start().starts_with("const views = {"))
+            .expect("the prelude has a views object");
+        let inner = &line[line.find('{').unwrap() + 1..line.rfind('}').unwrap()];
+        let mut names: Vec<String> = inner
+            .split(',')
+            .map(|k| k.split(':').next().unwrap().trim().to_string())
+            .filter(|k| !k.starts_with("..."))
+            .collect();
+        assert!(inner.contains("...W"), "views spreads W");
+        let w = &p[p.find("const W = {").expect("the prelude has W")..];
+        let w = &w[..w.find("\n  };").unwrap()];
+        for l in w.lines() {
+            let t = l.trim_start();
+            if l.starts_with("    ") && !l.starts_with("     ") {
+                if let Some(name) = t.strip_suffix(" {").and_then(|h| h.split('(').next()) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn prelude_offers_every_helper() {
+        let p = prelude();
+        let names = offered(&p);
+        for h in HELPERS {
+            assert!(
+                names.iter().any(|n| n == h),
+                "the prelude's views lack '{h}' (codegen::HELPERS)"
+            );
+        }
+        for s in &scalar::SCALARS {
+            assert!(
+                HELPERS.contains(&s.write),
+                "scalar writer {} is not in HELPERS",
+                s.write
+            );
+        }
+    }
+
+    #[test]
+    fn prelude_has_the_scalar_table() {
+        let p = prelude();
+        assert!(!p.contains(SCALAR_SECTION));
+        let sizes: Vec<String> = std::iter::once("0".to_string())
+            .chain(scalar::SCALARS.iter().map(|s| s.size.to_string()))
+            .collect();
+        assert!(p.contains(&format!("const sizes = [{}];", sizes.join(", "))));
+        for s in &scalar::SCALARS {
+            assert!(p.contains(&format!("case {}:\n        return {};", s.code, s.read)));
+        }
+    }
+
+    #[test]
+    fn prelude_matches_the_layout() {
+        let p = prelude();
+        assert_eq!(HEADER, 4 * (SCRATCH_WORD + 2));
+        assert!(p.contains(&format!("u32[{ID_WORD}] = id;")));
+        assert!(p.contains(&format!("u32[{ID_WORD}] = k;")));
+        assert!(p.contains(&format!("u32[{TOP_WORD}] = area;")));
+        assert!(wrapper_uses_top());
+        assert!(p.contains(&format!("Pointer.put(p, {SCRATCH_WORD})")));
+        assert!(p.contains(&format!(
+            "new View(a, u32[{}], u32[{}])",
+            SCRATCH_WORD,
+            SCRATCH_WORD + 1
+        )));
+        assert!(p.contains(&format!("readKind(bufView, {}, k)", 4 * SCRATCH_WORD)));
+    }
+
+    /// The wrappers save and restore the string area's top themselves.
+    fn wrapper_uses_top() -> bool {
+        let plan = crate::call::Plan::new(&crate::types::Signature {
+            ret: crate::types::Type::Void,
+            params: vec![crate::types::Param {
+                name: None,
+                ty: crate::types::Type::pointer_to(crate::types::Type::Char(Int::new(1, true)), true),
+            }],
+            variadic: false,
+        })
+        .unwrap();
+        wrapper_source(&plan, Options::default()).contains(&format!("const top = u32[{TOP_WORD}]"))
     }
 }
 

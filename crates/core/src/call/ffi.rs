@@ -1,6 +1,7 @@
 //! The general route: libffi with a cif prepared once per plan. The `libffi`
 //! crate builds its bundled C library, so nothing is needed on the machine.
 
+use super::CallError;
 use crate::types::{GoType, Int, RecordKind, Type};
 use libffi::middle::{Cif, Type as FfiType};
 use libffi::raw;
@@ -296,20 +297,19 @@ fn bytes_elements(size: usize, align: usize) -> Vec<FfiType> {
 
 impl CallIf {
     /// `fixed` is the number of fixed parameters of a variadic function.
-    pub fn new(params: &[Type], ret: &Type, fixed: Option<usize>) -> Result<CallIf, String> {
-        let args = params.iter().map(ffi_type).collect::<Result<Vec<_>, _>>()?;
-        let ret = ffi_type(ret)?;
+    pub fn new(params: &[Type], ret: &Type, fixed: Option<usize>) -> Result<CallIf, CallError> {
+        let args = params
+            .iter()
+            .map(ffi_type)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CallError::Unsupported)?;
+        let ret = ffi_type(ret).map_err(CallError::Unsupported)?;
         let cif = match fixed {
             Some(n) => Cif::try_new_variadic(args, n, ret),
             None => Cif::try_new(args, ret),
         }
-        .map_err(|e| format!("libffi could not prepare the call: {e:?}"))?;
+        .map_err(|e| CallError::Unsupported(format!("libffi could not prepare the call: {e:?}")))?;
         Ok(CallIf { cif })
-    }
-
-    /// The raw cif, for preparing closures.
-    pub fn as_raw(&self) -> *mut raw::ffi_cif {
-        self.cif.as_raw_ptr()
     }
 
     /// Calls `f`. `args[i]` points at argument i; the result is written at
@@ -326,9 +326,58 @@ impl CallIf {
     }
 }
 
+/// The raw call interface a closure handler receives; opaque outside this module.
+pub type RawCif = raw::ffi_cif;
+
+/// What C calls through a closure: `ret` is the result slot, `args[i]`
+/// points at argument i, `data` is what the closure was made with.
+pub type Handler = unsafe extern "C" fn(cif: *mut RawCif, ret: *mut c_void, args: *mut *mut c_void, data: *mut c_void);
+
+/// Makes a C function pointer of `cif`'s signature that calls `handler`
+/// with `data`. The closure is never freed: a pointer C may still hold
+/// must stay callable, so its handler can say what went wrong.
+///
+/// # Safety
+/// `data` must stay valid for as long as C may call the closure.
+pub unsafe fn leak_closure(cif: &CallIf, handler: Handler, data: *mut c_void) -> Result<*const c_void, CallError> {
+    unsafe {
+        let mut code: *mut c_void = std::ptr::null_mut();
+        let closure =
+            raw::ffi_closure_alloc(std::mem::size_of::<raw::ffi_closure>(), &mut code) as *mut raw::ffi_closure;
+        if closure.is_null() {
+            return Err(CallError::Ffi("cannot allocate a callback trampoline".into()));
+        }
+        let status = raw::ffi_prep_closure_loc(closure, cif.cif.as_raw_ptr(), Some(handler), data, code);
+        if status != raw::ffi_status_FFI_OK {
+            raw::ffi_closure_free(closure as *mut c_void);
+            return Err(CallError::Ffi("cannot prepare a callback trampoline".into()));
+        }
+        Ok(code as *const c_void)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    unsafe extern "C" fn double_it(_cif: *mut RawCif, ret: *mut c_void, args: *mut *mut c_void, data: *mut c_void) {
+        unsafe {
+            let x = *(*args as *const i32);
+            let k = *(data as *const i64);
+            *(ret as *mut i64) = i64::from(x) * k;
+        }
+    }
+
+    #[test]
+    fn closures_call_their_handler() {
+        let int = Type::Int(Int::new(4, true));
+        let cif = CallIf::new(&[int], &Type::Int(Int::new(8, true)), None).unwrap();
+        let k: &'static i64 = Box::leak(Box::new(3));
+        let code = unsafe { leak_closure(&cif, double_it, k as *const i64 as *mut c_void) }.unwrap();
+        let f: extern "C" fn(i32) -> i64 = unsafe { std::mem::transmute(code) };
+        assert_eq!(f(14), 42);
+        assert_eq!(f(-5), -15);
+    }
 
     extern "C" fn nine(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i8) -> i64 {
         i64::from(a + b + c + d + e + f + g + h) * 1000 + i64::from(i)

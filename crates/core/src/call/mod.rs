@@ -3,8 +3,10 @@
 
 pub mod abi;
 pub mod codegen;
+pub mod error;
 pub mod ffi;
 pub mod jsrec;
 pub mod plan;
 
+pub use error::CallError;
 pub use plan::{ArgKind, Plan, RetKind, Route};

@@ -8,11 +8,19 @@
 //! result back for JS to read. Values JS cannot write (strings, buffers) are
 //! passed to the invoker as ordinary N-API arguments.
 
-use super::{abi, jsrec};
+use super::{abi, jsrec, CallError};
 use crate::types::{GoType, Int, Signature, Type};
 use std::sync::Arc;
 
-/// Bytes at the start of the buffer before the first argument: the plan id.
+/// The buffer's first 32-bit words, shared by the prelude, the generated
+/// wrappers and native code (the core test `prelude_matches_the_layout`
+/// checks the prelude against them): the bound function's id (or `decode`'s
+/// kind code), the string area's top, and two words of scratch (a Pointer's
+/// or a TypedArray's address; the value `peek` read).
+pub const ID_WORD: usize = 0;
+pub const TOP_WORD: usize = 1;
+pub const SCRATCH_WORD: usize = 2;
+/// Bytes at the start of the buffer before the first argument: the words above.
 pub const HEADER: usize = 16;
 /// Size of the per-environment argument buffer.
 pub const BUFFER_SIZE: usize = 256 * 1024;
@@ -158,16 +166,18 @@ fn ret_kind(ty: &Type) -> Result<RetKind, String> {
 impl Plan {
     /// Plans a call to a function of this signature. The error says which
     /// parameter cannot be passed and why.
-    pub fn new(sig: &Signature) -> Result<Plan, String> {
+    pub fn new(sig: &Signature) -> Result<Plan, CallError> {
         let mut kinds = Vec::with_capacity(sig.params.len());
         for (i, p) in sig.params.iter().enumerate() {
-            let k = arg_kind(&p.ty).map_err(|e| match &p.name {
-                Some(n) => format!("parameter {} ({}): {}", i + 1, n, e),
-                None => format!("parameter {}: {}", i + 1, e),
+            let k = arg_kind(&p.ty).map_err(|e| {
+                CallError::Unsupported(match &p.name {
+                    Some(n) => format!("parameter {} ({}): {}", i + 1, n, e),
+                    None => format!("parameter {}: {}", i + 1, e),
+                })
             })?;
             kinds.push(k);
         }
-        let ret = ret_kind(&sig.ret).map_err(|e| format!("result: {e}"))?;
+        let ret = ret_kind(&sig.ret).map_err(|e| CallError::Unsupported(format!("result: {e}")))?;
         let ints = kinds.iter().filter(|k| !k.is_float()).count();
         let floats = kinds.len() - ints;
         let direct = abi::DIRECT
@@ -203,7 +213,7 @@ impl Plan {
             };
         } else {
             let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
-            super::ffi::check_stack_order(&params, &sig.ret)?;
+            super::ffi::check_stack_order(&params, &sig.ret).map_err(CallError::Unsupported)?;
             let mut off = HEADER;
             for (p, kind) in sig.params.iter().zip(kinds) {
                 let size = super::ffi::slot_size(&p.ty);
@@ -228,9 +238,9 @@ impl Plan {
             route = Route::Ffi;
         }
         if frame > BUFFER_SIZE {
-            return Err(format!(
+            return Err(CallError::Unsupported(format!(
                 "the arguments need {frame} bytes; at most {BUFFER_SIZE} fit in one call"
-            ));
+            )));
         }
         let ret_record = match ret {
             RetKind::Value(_) => jsrec::layout(&sig.ret),
@@ -278,7 +288,7 @@ mod tests {
             },
         )
         .map_err(|e| e.msg)?;
-        Plan::new(&f.sig)
+        Plan::new(&f.sig).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -372,14 +382,15 @@ pub enum CbRet {
 }
 
 impl CallbackPlan {
-    pub fn new(sig: &Signature) -> Result<CallbackPlan, String> {
+    pub fn new(sig: &Signature) -> Result<CallbackPlan, CallError> {
+        let unsupported = |m: String| CallError::Unsupported(m);
         if sig.variadic {
-            return Err("a variadic function cannot be a callback".into());
+            return Err(unsupported("a variadic function cannot be a callback".into()));
         }
         let mut params = Vec::with_capacity(sig.params.len());
         let mut off = HEADER;
         for (i, p) in sig.params.iter().enumerate() {
-            let kind = ret_kind(&p.ty).map_err(|e| format!("parameter {}: {e}", i + 1))?;
+            let kind = ret_kind(&p.ty).map_err(|e| unsupported(format!("parameter {}: {e}", i + 1)))?;
             let scalar = match kind {
                 RetKind::CString | RetKind::Value(_) => None,
                 k => Some(k),
@@ -395,9 +406,9 @@ impl CallbackPlan {
         let ret = match &sig.ret {
             Type::Void => CbRet::Void,
             t if t.is_c_string() => {
-                return Err("a callback cannot return a C string: the JS string's memory would be gone; return a Pointer (const void *) instead".into())
+                return Err(unsupported("a callback cannot return a C string: the JS string's memory would be gone; return a Pointer (const void *) instead".into()))
             }
-            t => match arg_kind(t).map_err(|e| format!("result: {e}"))? {
+            t => match arg_kind(t).map_err(|e| unsupported(format!("result: {e}")))? {
                 ArgKind::Value(t) => CbRet::Native(t),
                 k => CbRet::Scalar(k),
             },
@@ -405,7 +416,7 @@ impl CallbackPlan {
         let ret_offset = off;
         let frame = ret_offset + super::ffi::slot_size(&sig.ret);
         if frame > BUFFER_SIZE {
-            return Err("the callback's arguments are too large".into());
+            return Err(unsupported("the callback's arguments are too large".into()));
         }
         Ok(CallbackPlan {
             params,

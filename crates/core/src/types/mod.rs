@@ -4,6 +4,7 @@
 
 mod builtin;
 mod layout;
+pub mod scalar;
 
 pub use builtin::{builtin_type, is_builtin_name, CHAR_SIGNED, LONG_BYTES};
 pub use layout::RecordBuilder;

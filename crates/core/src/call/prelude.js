@@ -1,4 +1,5 @@
-// Evaluated once per environment by src/env.rs. It returns the helpers every
+// Evaluated once per environment by src/prelude.rs, after
+// codegen::prelude() has filled in the scalar table's section. It returns the helpers every
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
@@ -314,40 +315,19 @@
     return true;
   }
   const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  const sizes = [0, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 1, 8];
-  // The value of kind k (see `decode`) at byte d of DataView dv.
-  function readKind(dv, d, k) {
-    switch (k) {
-      case 1:
-        return dv.getInt8(d);
-      case 2:
-        return dv.getUint8(d);
-      case 3:
-        return dv.getInt16(d, little);
-      case 4:
-        return dv.getUint16(d, little);
-      case 5:
-        return dv.getInt32(d, little);
-      case 6:
-        return dv.getUint32(d, little);
-      case 9:
-        return dv.getFloat32(d, little);
-      case 10:
-        return dv.getFloat64(d, little);
-      case 11:
-        return dv.getUint8(d) !== 0;
-      case 7: {
-        const v = dv.getInt32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
-        return v <= 9007199254740991 && v >= -9007199254740991 ? v : dv.getBigInt64(d, little);
-      }
-      case 8: {
-        const v = dv.getUint32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
-        return v <= 9007199254740991 ? v : dv.getBigUint64(d, little);
-      }
-      default:
-        return makePtr(dv.getUint32(d + (little ? 0 : 4), little), dv.getUint32(d + (little ? 4 : 0), little));
-    }
+  // 64-bit integers: a number when exact, else a bigint; pointers: a Pointer.
+  function readI64(dv, d) {
+    const v = dv.getInt32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+    return v <= 9007199254740991 && v >= -9007199254740991 ? v : dv.getBigInt64(d, little);
   }
+  function readU64(dv, d) {
+    const v = dv.getUint32(d + (little ? 4 : 0), little) * 4294967296 + dv.getUint32(d + (little ? 0 : 4), little);
+    return v <= 9007199254740991 ? v : dv.getBigUint64(d, little);
+  }
+  function readPtr(dv, d) {
+    return makePtr(dv.getUint32(d + (little ? 0 : 4), little), dv.getUint32(d + (little ? 4 : 0), little));
+  }
+  /* scalar table (codegen::prelude) */
   // Value kind k at address (lo, hi) from a recent array, or undefined when
   // the address is not in one.
   function fromRecent(k, lo, hi) {
@@ -474,7 +454,7 @@
 
   const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, ...W };
 
-  // A bound function from its shape's maker (src/call/codegen.rs): named
+  // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
   const defineProperty = Object.defineProperty;
   function finish(make, id, name) {
@@ -555,7 +535,7 @@
     failing,
     fastDecode,
     finish,
-    // The registry changed (src/env.rs): a type name may mean another type.
+    // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {
       kinds.clear();
       lastType = '';

@@ -7,14 +7,14 @@
 //! loaded with no checks; a Float64Array for an integer parameter is
 //! checked element by element.
 
-use crate::bind::Bound;
 use crate::call::plan::HEADER;
 use crate::call::{abi, ArgKind, RetKind, Route};
+use crate::env::Bound;
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
 use crate::marshal;
-use crate::types::Int;
+use crate::types::{scalar, Int};
 use napi::sys::{self, napi_env, TypedarrayType as T};
 use std::ffi::c_void;
 use std::ptr::null_mut;
@@ -40,28 +40,17 @@ fn elem_size(kind: sys::napi_typedarray_type) -> usize {
     }
 }
 
-fn int_array(i: Int) -> sys::napi_typedarray_type {
-    match (i.bytes, i.signed) {
-        (1, true) => T::int8_array,
-        (1, false) => T::uint8_array,
-        (2, true) => T::int16_array,
-        (2, false) => T::uint16_array,
-        (4, true) => T::int32_array,
-        (4, false) => T::uint32_array,
-        (_, true) => T::bigint64_array,
-        (_, false) => T::biguint64_array,
-    }
-}
-
-/// The TypedArray type that holds values of `kind` exactly.
+/// The TypedArray type that holds values of `kind` exactly, for the kinds
+/// the scalar table lets batch calls take.
 fn array_for(kind: &ArgKind) -> Option<sys::napi_typedarray_type> {
-    Some(match kind {
-        ArgKind::Int(i) => int_array(*i),
-        ArgKind::Bool => T::uint8_array,
-        ArgKind::F32 => T::float32_array,
-        ArgKind::F64 => T::float64_array,
+    let s = match kind {
+        ArgKind::Int(i) => scalar::int(*i),
+        ArgKind::Bool => scalar::BOOL,
+        ArgKind::F32 => scalar::F32,
+        ArgKind::F64 => scalar::F64,
         _ => return None,
-    })
+    };
+    s.array.filter(|_| s.batch).map(js::typedarray_type)
 }
 
 fn ret_arg_kind(r: &RetKind) -> Option<ArgKind> {
@@ -116,7 +105,7 @@ pub unsafe extern "C" fn invb(env: napi_env, info: sys::napi_callback_info) -> V
         let mut c = argc;
         sys::napi_get_cb_info(env, info, &mut c, args.as_mut_ptr(), null_mut(), null_mut());
         let state = &*(data as *const EnvState);
-        crate::invoke::guarded(env, || {
+        crate::js::guarded(env, || {
             let bound = crate::invoke::current(state)?;
             batch(env, state, &bound, &args)
         })
@@ -467,7 +456,7 @@ unsafe fn run(
             .all(|a| matches!(a.kind, ArgKind::Int(_) | ArgKind::Bool));
         let fast = abi::DIRECT && ints_only && matches!(plan.route, Route::Direct { float_ret: false });
         bound.lib.enter();
-        let level = crate::callback::enter_call(state);
+        let level = state.enter_call();
         let mut base = 0;
         while base < n {
             let m = CHUNK.min(n - base);
@@ -497,7 +486,7 @@ unsafe fn run(
             base += m;
         }
         let e = *state.errno_at;
-        crate::callback::leave_call(state, level);
+        state.leave_call(level);
         state.last_errno.set(e);
         bound.lib.leave();
         Ok(())
