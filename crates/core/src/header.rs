@@ -306,6 +306,27 @@ mod tests {
     }
 
     #[test]
+    fn byte_order_mark_at_the_start() {
+        struct NoFiles;
+        impl FileSource for NoFiles {
+            fn read(&self, _path: &std::path::Path) -> Option<String> {
+                None
+            }
+        }
+        let src = SourceFile {
+            path: None,
+            display: "bom.h".into(),
+            text: "\u{FEFF}int f(int);".into(),
+        };
+        let h = match read(src, &Options::default(), &NoFiles) {
+            Ok(h) => h,
+            Err(e) => panic!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg),
+        };
+        let names: Vec<&str> = h.functions.iter().map(|f| &*f.name).collect();
+        assert_eq!(names, vec!["f"]);
+    }
+
+    #[test]
     fn self_referential_structs_are_freed_with_their_header() {
         let h = header(
             "struct node { struct node *next; int v; };\n\

@@ -10,7 +10,9 @@
 //! `#` and `##`.
 //!
 //! The input is untrusted: nothing here indexes out of bounds or recurses
-//! without a limit, and the work is bounded by a token budget.
+//! without a limit, and the work is bounded by a token budget and a budget
+//! on the bytes of text that `#` and `##` make (a paste makes one token, so
+//! the token budget alone lets its text double at each level of a macro).
 
 use super::lexer::{lex, Kind, LexError, Pos, Token};
 use super::parser::{parse_int, unquote, Parser};
@@ -33,6 +35,14 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 const MAX_LEX_RECOVERIES: usize = 4096;
 /// Expansion budget for each macro reported in [`Output::macros`].
 const FINAL_MACRO_BUDGET: usize = 1 << 16;
+/// Bytes of token text that `#` and `##` may make in one run (8 MiB). Real
+/// headers make little (zlib.h and sqlite3.h: none); the limit is what stops
+/// a paste whose text doubles at each level of a chain of macros.
+pub const MAX_MADE_BYTES: usize = 8 << 20;
+/// The same budget for each macro reported in [`Output::macros`] (1 MiB).
+const FINAL_MACRO_BYTES: usize = 1 << 20;
+/// The byte order mark some editors write at the start of a UTF-8 file.
+const BOM: char = '\u{FEFF}';
 
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
@@ -67,29 +77,61 @@ pub trait FileSource {
     fn read(&self, path: &Path) -> Option<String>;
 }
 
-/// Reads regular files of at most [`MAX_FILE_BYTES`] from the file system.
+/// Reads regular files of at most [`MAX_FILE_BYTES`] from the file system
+/// (with [`read_header_file`]).
 pub struct RealFs;
 
 impl FileSource for RealFs {
     fn read(&self, path: &Path) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .ok()?
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return None;
-        }
-        Some(match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+        read_header_file(path).ok()
     }
+}
+
+/// Reads a header file: a regular file of at most [`MAX_FILE_BYTES`], as
+/// text (invalid UTF-8 replaced with U+FFFD, a leading byte order mark
+/// removed). Anything else is refused without reading from it: a device
+/// such as `/dev/zero` would never end, and opening a FIFO waits for a
+/// writer. The error is the reason alone ("not a regular file", "larger
+/// than N bytes", or the I/O error), for the caller to put after the path.
+pub fn read_header_file(path: &Path) -> Result<String, String> {
+    let too_large = || format!("larger than {MAX_FILE_BYTES} bytes");
+    let check = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            Err("not a regular file".to_string())
+        } else if meta.len() > MAX_FILE_BYTES {
+            Err(too_large())
+        } else {
+            Ok(())
+        }
+    };
+    check(&std::fs::metadata(path).map_err(|e| e.to_string())?)?;
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        // If the path is replaced by a FIFO after the check above, the open
+        // still returns at once (and the check below refuses the file). For
+        // a regular file the flag changes nothing.
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = open.open(path).map_err(|e| e.to_string())?;
+    check(&file.metadata().map_err(|e| e.to_string())?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
+    }
+    Ok(text)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -657,6 +699,9 @@ struct Pp<'a> {
     /// Tokens produced by expansion so far, and the limit on that.
     expanded: usize,
     limit: usize,
+    /// Bytes of token text made by `#` and `##` so far, and the limit on that.
+    made: usize,
+    made_limit: usize,
     /// Tokens read from files so far.
     visited: usize,
     nesting: u32,
@@ -689,6 +734,8 @@ impl<'a> Pp<'a> {
             carry_doc: None,
             expanded: 0,
             limit: opts.max_tokens,
+            made: 0,
+            made_limit: MAX_MADE_BYTES,
             visited: 0,
             nesting: 0,
             if_depth: 0,
@@ -719,7 +766,9 @@ impl<'a> Pp<'a> {
         id
     }
 
+    /// Lexes the text of a file (without its byte order mark, if any).
     fn lex_file(&self, text: &str, file: u32) -> Result<Vec<Token>, PpError> {
+        let text = text.strip_prefix(BOM).unwrap_or(text);
         let mut toks = lex_lenient(text, file).map_err(|e| self.err(e.pos, e.msg))?;
         toks.shrink_to_fit();
         Ok(toks)
@@ -1911,6 +1960,28 @@ impl<'a> Pp<'a> {
         Ok(())
     }
 
+    /// Bytes of token text `#` or `##` may still make.
+    fn made_left(&self) -> usize {
+        self.made_limit.saturating_sub(self.made)
+    }
+
+    /// Counts `n` bytes of text made by `#` or `##` against their budget.
+    fn charge_made(&mut self, n: usize, pos: Pos) -> Result<(), PpError> {
+        if n > self.made_left() {
+            self.made = self.made_limit;
+            return Err(self.made_error(pos));
+        }
+        self.made += n;
+        Ok(())
+    }
+
+    fn made_error(&self, pos: Pos) -> PpError {
+        self.err(
+            pos,
+            format!("macro expansion too large: more than {MAX_MADE_BYTES} bytes of text made by # and ##"),
+        )
+    }
+
     /// The replacement list of `m` with the arguments substituted.
     fn substitute(&mut self, m: &Rc<Macro>, at: &PTok, args: &[Vec<PTok>], mode: Mode) -> Result<Vec<PTok>, PpError> {
         let pos = at.tok.pos;
@@ -1999,7 +2070,11 @@ impl<'a> Pp<'a> {
                     _ => return Ok((vec![Self::body_tok(bt, at)], i + 1)),
                 };
                 let arg = args.get(p).map_or(&[][..], Vec::as_slice);
-                let mut tok = mk(Kind::Str, &stringize(arg), pos);
+                let Some(text) = stringize(arg, self.made_left()) else {
+                    return Err(self.made_error(pos));
+                };
+                self.charge_made(text.len(), pos)?;
+                let mut tok = mk(Kind::Str, &text, pos);
                 tok.space = bt.tok.space;
                 Ok((vec![PTok::new(tok)], i + 2))
             }
@@ -2040,6 +2115,7 @@ impl<'a> Pp<'a> {
             lhs.extend(rhs);
             return Ok(lhs);
         };
+        self.charge_made(l.tok.text.len().saturating_add(r.tok.text.len()), pos)?;
         let text = format!("{}{}", l.tok.text, r.tok.text);
         let mut toks = match lex(&text, l.tok.pos.file) {
             Ok(t) if t.len() == 1 && t.first().is_some_and(|t| t.text.len() == text.len()) => t,
@@ -2084,15 +2160,17 @@ impl<'a> Pp<'a> {
         list.sort_by_key(|(_, m)| m.seq);
         self.frames.clear();
         self.expanded = 0;
+        self.made = 0;
         let mut out = Vec::with_capacity(list.len());
         for (name, m) in list {
-            if self.expanded >= self.opts.max_tokens {
+            if self.expanded >= self.opts.max_tokens || self.made >= MAX_MADE_BYTES {
                 break;
             }
             self.limit = self
                 .expanded
                 .saturating_add(FINAL_MACRO_BUDGET)
                 .min(self.opts.max_tokens);
+            self.made_limit = self.made.saturating_add(FINAL_MACRO_BYTES).min(MAX_MADE_BYTES);
             let tok = Token {
                 kind: Kind::Ident,
                 text: name.clone(),
@@ -2129,10 +2207,15 @@ fn va_opt_close(body: &[BodyTok], k: usize) -> Option<usize> {
     None
 }
 
-/// `#x`: the spelling of an argument as a string literal.
-fn stringize(arg: &[PTok]) -> String {
+/// `#x`: the spelling of an argument as a string literal; `None` if it
+/// would be longer than `max` bytes.
+fn stringize(arg: &[PTok], max: usize) -> Option<String> {
     let mut s = String::from("\"");
     for (k, t) in arg.iter().enumerate() {
+        // Stops once past `max`, which it overshoots by one (escaped) token at most.
+        if s.len() > max {
+            return None;
+        }
         if k > 0 && (t.tok.space || t.tok.bol) {
             s.push(' ');
         }
@@ -2148,7 +2231,7 @@ fn stringize(arg: &[PTok]) -> String {
         }
     }
     s.push('"');
-    s
+    (s.len() <= max).then_some(s)
 }
 
 /// Splits a token list into lines (at tokens that start a line).

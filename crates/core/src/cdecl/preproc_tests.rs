@@ -1000,3 +1000,144 @@ fn misc_expansion_cases() {
     assert!(run("#if 1\n#pragmaa\n#endif").is_err());
     assert_eq!(pp("#if 0\n#pragmaa\n#endif\nok"), "ok");
 }
+
+/// `CAT(a,a)` applied `levels` times: one token whose text doubles at each level.
+fn paste_bomb(levels: usize) -> String {
+    let mut src = String::from("#define CAT(a,b) a##b\n#define X(a) CAT(a,a)\n#define Y0 q\n");
+    for i in 1..=levels {
+        src.push_str(&format!("#define Y{i} X(Y{})\n", i - 1));
+    }
+    src.push_str(&format!("int Y{levels};\n"));
+    src
+}
+
+#[test]
+fn paste_bomb_hits_the_budget() {
+    for levels in [28, 40] {
+        let start = std::time::Instant::now();
+        let r = run(&paste_bomb(levels));
+        let elapsed = start.elapsed();
+        let e = match r {
+            Ok(out) => panic!("{levels} levels: no error ({} tokens)", out.tokens.len()),
+            Err(e) => e,
+        };
+        assert!(e.msg.contains("macro expansion too large"), "{}", e.msg);
+        assert!(e.msg.contains(&MAX_MADE_BYTES.to_string()), "{}", e.msg);
+        assert!(
+            elapsed < std::time::Duration::from_secs(2),
+            "{levels} levels: {elapsed:?}"
+        );
+    }
+    // Defined but not used: read, and the big ones are left out of `macros`.
+    let src = paste_bomb(40).replace("int Y40;", "int x;");
+    let start = std::time::Instant::now();
+    let out = run(&src).unwrap();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(join(&out.tokens), "int x ;");
+    let q8 = "q".repeat(256);
+    assert!(out.macros.iter().any(|(n, t, _)| &**n == "Y8" && join(t) == q8));
+    assert!(!out.macros.iter().any(|(n, _, _)| &**n == "Y40"));
+    // Stringizing doubles text the same way.
+    let mut src = String::from("#define S(a) #a\n#define X(a) S(a a)\n#define Y0 q\n");
+    for i in 1..=40 {
+        src.push_str(&format!("#define Y{i} X(Y{})\n", i - 1));
+    }
+    src.push_str("Y40\n");
+    let start = std::time::Instant::now();
+    let e = run(&src).unwrap_err();
+    assert!(e.msg.contains("macro expansion too large"), "{}", e.msg);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    // Ordinary pasting and stringizing still work.
+    assert_eq!(
+        pp("#define CAT(a,b) a##b\n#define S(a) #a\nCAT(foo, bar) S(x y)"),
+        "foobar \"x y\""
+    );
+}
+
+#[test]
+fn byte_order_mark_is_skipped() {
+    let out = run_files("\u{FEFF}#include \"a.h\"\nint b;", &[("a.h", "\u{FEFF}int a;\n")]).unwrap();
+    assert_eq!(join(&out.tokens), "int a ; int b ;");
+    assert_eq!((out.tokens[0].pos.line, out.tokens[0].pos.col), (1, 1));
+    assert_eq!(pp("\u{FEFF}int f(int);"), "int f ( int ) ;");
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cshared-preproc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn read_header_file_reads_regular_files() {
+    let dir = temp_dir("regular");
+    let path = dir.join("a.h");
+    std::fs::write(&path, "\u{FEFF}int a;\n").unwrap();
+    assert_eq!(read_header_file(&path).as_deref(), Ok("int a;\n"));
+    assert_eq!(RealFs.read(&path).as_deref(), Some("int a;\n"));
+    // Invalid UTF-8 is replaced, as for included files.
+    std::fs::write(&path, b"int \xff;").unwrap();
+    assert_eq!(read_header_file(&path).as_deref(), Ok("int \u{FFFD};"));
+    let e = read_header_file(&dir.join("missing.h")).unwrap_err();
+    assert!(!e.is_empty(), "{e}");
+    assert_eq!(read_header_file(&dir).unwrap_err(), "not a regular file");
+    assert!(RealFs.read(&dir).is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn read_header_file_refuses_devices_and_fifos() {
+    let zero = Path::new("/dev/zero");
+    if zero.exists() {
+        assert_eq!(read_header_file(zero).unwrap_err(), "not a regular file");
+        assert!(RealFs.read(zero).is_none());
+    }
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("pipe.h");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // On a thread, so that a regression fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send((read_header_file(&p), RealFs.read(&p)));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        Ok((r, real)) => {
+            assert_eq!(r.unwrap_err(), "not a regular file");
+            assert!(real.is_none());
+        }
+        Err(_) => {
+            // Unblock the reader before failing.
+            let _ = std::fs::write(&fifo, "");
+            panic!("reading a FIFO blocked");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_header_file_refuses_large_files() {
+    let dir = temp_dir("large");
+    let path = dir.join("big.h");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(MAX_FILE_BYTES + 1).unwrap(); // sparse
+    drop(f);
+    assert_eq!(
+        read_header_file(&path).unwrap_err(),
+        format!("larger than {MAX_FILE_BYTES} bytes")
+    );
+    assert!(RealFs.read(&path).is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
