@@ -306,7 +306,12 @@ export declare function encode(ptr: Pointer, type: TypeSpec, value: CValue): voi
  */
 export declare function errno(): number
 
-/** Frees memory from `alloc()` (or any libc `malloc`). null is ignored. */
+/**
+ * Frees memory from `alloc()`. null is ignored. Any other Pointer (one
+ * C returned, one `.add()` made, one already freed) is refused: freeing it
+ * would corrupt the heap. Memory C allocated is freed by the library's own
+ * function, or with `{ free: true }` for `char *` results.
+ */
 export declare function free(ptr: Pointer | null): void
 
 /**

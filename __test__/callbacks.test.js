@@ -216,15 +216,28 @@ function run(script, arg) {
   });
 }
 
-test('C calling a callback after unregister() stops the process with a clear message', () => {
+test('C calling a callback after unregister(), on the JS thread, is a catchable ERR_CALLBACK_EXPIRED', () => {
   const r = run('callback-misuse.js', 'unregistered');
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /cshared: FATAL: C called the callback 'handler'.*after it was unregistered/);
-  assert.doesNotMatch(r.stdout, /unreachable/);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], 'returned 2');
+  assert.match(lines[1], /^threw ERR_CALLBACK_EXPIRED: C called the callback 'handler' after it was unregistered; C got a zero result$/);
+  assert.match(lines[2], /^threw ERR_CALLBACK_EXPIRED: /);
+  assert.equal(lines[3], 'still running');
 });
 
-test('C calling a callback after the call it was lent to stops the process with a clear message', () => {
+test('C calling a lent callback after its call returned, on the JS thread, is a catchable ERR_CALLBACK_EXPIRED', () => {
   const r = run('callback-misuse.js', 'expired');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^threw ERR_CALLBACK_EXPIRED: C called the callback 'keepMe' after the call it was passed to had returned/);
+  assert.match(lines[1], /^threw ERR_CALLBACK_EXPIRED: C called the callback '(keepMe|other)'/);
+  assert.equal(lines[2], 'still running');
+});
+
+test('C calling a lent callback after its call returned, from another thread, stops the process with a clear message', () => {
+  const r = run('callback-misuse.js', 'expired-thread');
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /cshared: FATAL: C called the callback 'keepMe'.*after the call it was passed to had returned/);
+  assert.doesNotMatch(r.stdout, /still running/);
 });

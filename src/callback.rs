@@ -60,13 +60,21 @@ unsafe extern "C" fn handler(_cif: *mut RawCif, ret: *mut c_void, args: *mut *mu
 
 unsafe fn dispatch(slot: &Slot, ret: *mut c_void, args: *mut *mut c_void) {
     unsafe {
-        match slot.state() {
-            SlotState::Lent | SlotState::Registered => {}
-            SlotState::Dead => fatal(slot, "after it was unregistered"),
-            SlotState::Idle => fatal(
-                slot,
-                "after the call it was passed to had returned (register() it to keep it)",
-            ),
+        let why = match slot.state() {
+            SlotState::Lent | SlotState::Registered => None,
+            SlotState::Dead => Some("after it was unregistered"),
+            SlotState::Idle => Some("after the call it was passed to had returned (register() it to keep it)"),
+        };
+        if let Some(why) = why {
+            // On the JS thread the mistake can be reported to JS; from
+            // another thread there is no one to tell, and running on with
+            // a made-up result would hide it.
+            if thread_mark() == slot.link().thread && slot.link().alive.load(Ordering::Acquire) {
+                zero_ret(slot, ret);
+                expired(slot, why);
+                return;
+            }
+            fatal(slot, why);
         }
         if !slot.link().alive.load(Ordering::Acquire) {
             zero_ret(slot, ret);
@@ -88,6 +96,36 @@ unsafe fn dispatch(slot: &Slot, ret: *mut c_void, args: *mut *mut c_void) {
             zero_ret(slot, ret);
         } else {
             from_other_thread(slot, ret as *mut u8, argv);
+        }
+    }
+}
+
+/// C called a closure with no JS function behind it, on the JS thread: the
+/// call it happens in throws `ERR_CALLBACK_EXPIRED` when it returns (or, in
+/// no call, a process warning says so). C got a zero result.
+unsafe fn expired(slot: &Slot, why: &str) {
+    unsafe {
+        let state = &*slot.link().state;
+        let env = state.env;
+        let mut scope = null_mut();
+        sys::napi_open_handle_scope(env, &mut scope);
+        let e = Error::new(
+            Code::CallbackExpired,
+            format!(
+                "C called the callback '{}' {why}; C got a zero result",
+                slot.shared().name
+            ),
+        );
+        let in_call = state.in_call();
+        if in_call && state.cb_error.get().is_none() {
+            if let Ok(r) = js::keep(env, e.to_js(env)) {
+                state.cb_error.set(Some(r));
+            }
+        } else if !in_call {
+            warn_text(env, &e.msg);
+        }
+        if !scope.is_null() {
+            sys::napi_close_handle_scope(env, scope);
         }
     }
 }
@@ -143,7 +181,7 @@ unsafe fn record_error(
         if let Some(t) = task {
             if let Ok(mut first) = t.first.lock() {
                 if first.is_none() {
-                    if let Ok(r) = js::new_ref(env, exception) {
+                    if let Ok(r) = js::keep(env, exception) {
                         *first = Some(r as usize);
                     }
                 }
@@ -163,7 +201,7 @@ unsafe fn record_error(
             return;
         }
         if state.cb_error.get().is_none() {
-            if let Ok(r) = js::new_ref(env, exception) {
+            if let Ok(r) = js::keep(env, exception) {
                 state.cb_error.set(Some(r));
             }
         }
@@ -183,21 +221,23 @@ unsafe fn clear_exception(env: napi_env) {
 
 /// `process.emitWarning()` for an error no call can report.
 unsafe fn warn(env: napi_env, slot: &Slot, exception: Value) {
+    let _ = exception;
+    let msg = format!(
+        "cshared: callback '{}' threw; C got a default value",
+        slot.shared().name
+    );
+    unsafe { warn_text(env, &msg) };
+}
+
+unsafe fn warn_text(env: napi_env, text: &str) {
     unsafe {
         let _ = (|| -> Result<()> {
             let mut global = null_mut();
             check(sys::napi_get_global(env, &mut global), "global")?;
             let process = js::get(env, global, c"process")?;
             let emit = js::get(env, process, c"emitWarning")?;
-            let msg = js::string(
-                env,
-                &format!(
-                    "cshared: callback '{}' threw; C got a default value",
-                    slot.shared().name
-                ),
-            )?;
+            let msg = js::string(env, text)?;
             let _ = js::call(env, emit, &[msg]);
-            let _ = exception;
             Ok(())
         })();
         clear_exception(env);
@@ -359,11 +399,21 @@ unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
             },
         });
         let req_ptr = Box::into_raw(req);
-        let queued = match slot.link().tsfn.lock() {
+        let link = slot.link();
+        let queued = match link.tsfn.lock() {
             Ok(guard) => match *guard {
                 Some(tsfn) => {
-                    sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, req_ptr as *mut c_void, 1)
-                        == sys::Status::napi_ok
+                    let ok = sys::napi_call_threadsafe_function(
+                        tsfn as sys::napi_threadsafe_function,
+                        req_ptr as *mut c_void,
+                        1,
+                    ) == sys::Status::napi_ok;
+                    if ok {
+                        if let Ok(mut p) = link.pending.lock() {
+                            p.push(req_ptr as usize);
+                        }
+                    }
+                    ok
                 }
                 None => false,
             },
@@ -383,8 +433,48 @@ unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
                 };
             }
         }
+        // Off the list before it is freed; `release_waiting` holds the lock
+        // while it finishes what is on it.
+        if let Ok(mut p) = link.pending.lock() {
+            p.retain(|&r| r != req_ptr as usize);
+        }
         std::ptr::copy_nonoverlapping((*req.ret.get()).as_ptr(), ret, size);
         drop(Box::from_raw(req_ptr));
+    }
+}
+
+/// The environment is going away (`process.exit()`, the end of the
+/// script, a worker's end): threads waiting for the JS thread get the
+/// callback type's zero result now, and later calls get it at once.
+/// Otherwise an exit inside such a callback hangs: the JS thread joins the
+/// thread pool, whose thread waits for a C thread, which waits for JS.
+pub fn release_waiting(link: &EnvLink) {
+    link.alive.store(false, Ordering::Release);
+    if let Ok(mut t) = link.tsfn.lock() {
+        *t = None;
+    }
+    if let Ok(p) = link.pending.lock() {
+        for &r in p.iter() {
+            // SAFETY: a request stays allocated while it is on the list.
+            let req = unsafe { &*(r as *const Request) };
+            unsafe {
+                let ret = &mut *req.ret.get();
+                ret.iter_mut().for_each(|b| *b = 0);
+                finish(req);
+            }
+        }
+    }
+}
+
+/// `process.on('exit')` (installed by the prelude setup): see `release_waiting`.
+pub unsafe extern "C" fn on_exit(env: napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let mut argc = 0;
+        let state = js::cb_info(env, info, &mut argc, null_mut()) as *const EnvState;
+        if !state.is_null() {
+            release_waiting(&(*state).link);
+        }
+        null_mut()
     }
 }
 

@@ -142,7 +142,11 @@ pub struct EnvLink {
     pub state: *const EnvState,
     pub thread: usize,
     pub alive: AtomicBool,
+    /// None once the environment is going away: nothing more is queued.
     pub tsfn: Mutex<Option<usize>>,
+    /// Requests of other threads waiting for the JS thread (see
+    /// `callback::release_waiting`).
+    pub pending: Mutex<Vec<usize>>,
 }
 
 // SAFETY: `state` is only dereferenced on the environment's own thread
@@ -159,6 +163,7 @@ impl EnvLink {
             thread: thread_mark(),
             alive: AtomicBool::new(true),
             tsfn: Mutex::new(None),
+            pending: Mutex::new(Vec::new()),
         }
     }
 }
@@ -495,6 +500,8 @@ pub struct EnvState {
     makers: RefCell<HashMap<String, sys::napi_ref>>,
     /// Types declared with `cdef()` and friends, for every later declaration.
     registry: RefCell<Scope>,
+    /// Addresses `alloc()` returned and `free()` has not taken back.
+    allocated: RefCell<std::collections::HashSet<usize>>,
     /// Type names already parsed against the registry alone (`decode(p,
     /// 'int')` in a loop); cleared whenever the registry changes.
     type_names: RefCell<HashMap<String, crate::types::Type>>,
@@ -555,6 +562,7 @@ impl EnvState {
                 factories: RefCell::new(HashMap::new()),
                 makers: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
+                allocated: RefCell::new(Default::default()),
                 type_names: RefCell::new(HashMap::new()),
             });
             SOLE.with(|s| {
@@ -751,6 +759,16 @@ impl EnvState {
         }
     }
 
+    /// Notes memory `alloc()` made, so that `free()` takes only that.
+    pub fn note_alloc(&self, addr: usize) {
+        self.allocated.borrow_mut().insert(addr);
+    }
+
+    /// Whether `alloc()` made `addr` and it was not freed yet; forgets it.
+    pub fn take_alloc(&self, addr: usize) -> bool {
+        self.allocated.borrow_mut().remove(&addr)
+    }
+
     /// Before a synchronous foreign call on the JS thread; give what it
     /// returns to `leave_call` when the call returns.
     #[inline(always)]
@@ -760,6 +778,11 @@ impl EnvState {
             scope: null_mut(),
             uses: 0,
         })
+    }
+
+    /// Whether the JS thread is inside a synchronous foreign call.
+    pub fn in_call(&self) -> bool {
+        self.cb_level.get().in_call
     }
 
     /// After the call: closes the scope its callbacks shared. Scopes nest as
@@ -816,7 +839,7 @@ impl EnvState {
     pub unsafe fn take_callback_error(&self, env: napi_env) -> Option<Value> {
         unsafe {
             let r = self.cb_error.take()?;
-            let v = js::deref(env, r).ok();
+            let v = js::kept(env, r).ok();
             sys::napi_delete_reference(env, r);
             v
         }

@@ -27,6 +27,9 @@ pub enum Code {
     ArgValue,
     /// The library was closed.
     Closed,
+    /// C called a callback whose JS function is gone (lent to a call that
+    /// returned, or unregistered).
+    CallbackExpired,
     /// Declared fine, but cshared cannot call or convert it.
     Unsupported,
     /// A bug in cshared. Please report it.
@@ -44,6 +47,7 @@ impl Code {
             Code::ArgRange => "ERR_ARG_RANGE",
             Code::ArgValue => "ERR_ARG_VALUE",
             Code::Closed => "ERR_CLOSED",
+            Code::CallbackExpired => "ERR_CALLBACK_EXPIRED",
             Code::Unsupported => "ERR_UNSUPPORTED",
             Code::Internal => "ERR_INTERNAL",
         }

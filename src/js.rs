@@ -169,6 +169,22 @@ pub unsafe fn new_ref(env: napi_env, v: Value) -> Result<sys::napi_ref> {
     Ok(r)
 }
 
+/// A reference that keeps any value, primitives included (`throw 'x'`):
+/// Node-API before version 10 references objects only, so the value is
+/// held in a one-element array. Read it back with `kept`.
+pub unsafe fn keep(env: napi_env, v: Value) -> Result<sys::napi_ref> {
+    unsafe {
+        let holder = array(env, 1)?;
+        set_element(env, holder, 0, v)?;
+        new_ref(env, holder)
+    }
+}
+
+/// The value `keep` holds.
+pub unsafe fn kept(env: napi_env, r: sys::napi_ref) -> Result<Value> {
+    unsafe { get_element(env, deref(env, r)?, 0) }
+}
+
 pub unsafe fn deref(env: napi_env, r: sys::napi_ref) -> Result<Value> {
     let mut v = null_mut();
     check(

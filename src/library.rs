@@ -123,6 +123,17 @@ impl LibCore {
     }
 }
 
+/// Only `close()` unloads. A library whose JS object and functions were
+/// collected without it stays loaded: its threads, its symbols' Pointers
+/// and the callbacks it holds may still be in use, and nothing can tell.
+impl Drop for LibCore {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.get_mut().take() {
+            std::mem::forget(h);
+        }
+    }
+}
+
 /// A bare file name that exists in the working directory is loaded from
 /// there (as ctypes does on macOS); anything else goes to the loader's search.
 fn resolve(p: &str) -> std::ffi::OsString {

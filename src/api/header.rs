@@ -1,7 +1,7 @@
 //! Header options of `load()`, what a header adds to a `Library` object
 //! (`functions`, `constants`, `types`, `skipped`), and `typings()`.
 
-use crate::cdecl::preproc::{RealFs, SourceFile};
+use crate::cdecl::preproc::{read_header_file, RealFs, SourceFile};
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Location, OrThrow, Result};
 use crate::header::{self, ConstValue, Header};
@@ -22,7 +22,7 @@ pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Opti
             sys::ValueType::napi_undefined | sys::ValueType::napi_null => return Ok(None),
             sys::ValueType::napi_string => {
                 let path = js::get_string(env, h)?;
-                let text = std::fs::read_to_string(&path)
+                let text = read_header_file(std::path::Path::new(&path))
                     .map_err(|e| Error::new(Code::Load, format!("{what}: cannot read header '{path}': {e}")))?;
                 SourceFile {
                     path: Some(PathBuf::from(&path)),

@@ -14,6 +14,13 @@ use napi::{sys, Env};
 use napi_derive::napi;
 use std::ffi::c_void;
 
+/// The most values one `decode()` makes: a JS array this long is already
+/// hundreds of MB; past it V8 aborts the process rather than throw.
+const MAX_DECODE_COUNT: usize = 1 << 24;
+/// The most bytes one `decode()` or `copyBytes()` copies out of C memory
+/// (Node's Buffer limit on 64-bit Node 20).
+const MAX_COPY_BYTES: usize = 1 << 32;
+
 fn unknown<'env>(env: &'env Env, v: Value) -> Unknown<'env> {
     unsafe { Unknown::from_raw_unchecked(env.raw(), v) }
 }
@@ -128,6 +135,7 @@ pub fn alloc<'env>(env: &'env Env, ty: Unknown<'env>, n: Option<Unknown<'env>>) 
                     format!("alloc(): out of memory for {n} × {size} bytes"),
                 ));
             }
+            state.note_alloc(p as usize);
             state.make_pointer(raw, p as usize)
         })()
     }
@@ -135,7 +143,10 @@ pub fn alloc<'env>(env: &'env Env, ty: Unknown<'env>, n: Option<Unknown<'env>>) 
     Ok(unknown(env, r))
 }
 
-/// Frees memory from `alloc()` (or any libc `malloc`). null is ignored.
+/// Frees memory from `alloc()`. null is ignored. Any other Pointer (one
+/// C returned, one `.add()` made, one already freed) is refused: freeing it
+/// would corrupt the heap. Memory C allocated is freed by the library's own
+/// function, or with `{ free: true }` for `char *` results.
 #[napi(ts_args_type = "ptr: Pointer | null")]
 pub fn free(env: &Env, p: Unknown) -> napi::Result<()> {
     unsafe {
@@ -143,6 +154,12 @@ pub fn free(env: &Env, p: Unknown) -> napi::Result<()> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
             let a = address(raw, &state, p.raw(), "free(): the pointer", true)?;
+            if a != 0 && !state.take_alloc(a) {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!("free(): 0x{a:x} was not made by alloc() in this thread, or was freed already; free what C allocated with the library's own function"),
+                ));
+            }
             libc::free(a as *mut c_void);
             Ok(())
         })()
@@ -179,8 +196,16 @@ pub fn decode<'env>(
                 None => codec.decode(&t, a as *const u8, true),
                 Some(nv) => {
                     let n = count(raw, Some(nv), "decode(): the count", 0)?;
+                    if n > MAX_DECODE_COUNT || n.saturating_mul(size) > MAX_COPY_BYTES {
+                        return Err(Error::new(
+                            Code::ArgRange,
+                            format!(
+                                "decode(): {n} values of {t} ({} bytes) is more than one call reads (at most {MAX_DECODE_COUNT} values and {MAX_COPY_BYTES} bytes)",
+                                n.saturating_mul(size)
+                            ),
+                        ));
+                    }
                     let arr_ty = Type::array_of(t, Some(n));
-                    let _ = size;
                     codec.decode(&arr_ty, a as *const u8, true)
                 }
             }
@@ -275,6 +300,12 @@ pub fn copy_bytes<'env>(env: &'env Env, p: Unknown<'env>, n: Unknown<'env>) -> n
             let state = EnvState::get(raw)?;
             let a = address(raw, &state, p.raw(), "copyBytes(): the pointer", false)?;
             let n = count(raw, Some(n.raw()), "copyBytes(): the length", 0)?;
+            if n > MAX_COPY_BYTES {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!("copyBytes(): the length must be at most {MAX_COPY_BYTES}, got {n}"),
+                ));
+            }
             let mut out = std::ptr::null_mut();
             let mut data = std::ptr::null_mut();
             check(

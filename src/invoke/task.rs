@@ -196,7 +196,7 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
         let first = task.errors.first.lock().ok().and_then(|mut f| f.take());
         if let Some(r) = first {
             let r = r as sys::napi_ref;
-            let v = js::deref(env, r).map_err(fail);
+            let v = js::kept(env, r).map_err(fail);
             sys::napi_delete_reference(env, r);
             return Err(v?);
         }

@@ -37,8 +37,17 @@
       return (BigInt(this.#hi) << 32n) | BigInt(this.#lo);
     }
     /** A pointer `bytes` further on (C's `p + n` on a `char *`). */
+    // An address that would wrap around is an error, not a silent wrap.
     add(bytes) {
-      const a = BigInt.asUintN(64, this.address + BigInt(bytes));
+      let n;
+      if (typeof bytes === 'bigint') n = bytes;
+      else if (typeof bytes === 'number' && Number.isSafeInteger(bytes)) n = BigInt(bytes);
+      else if (typeof bytes === 'number') fail(RangeError, 'ERR_ARG_RANGE', `Pointer.add(): the offset must be a safe integer, got ${describe(bytes)}`);
+      else fail(TypeError, 'ERR_ARG_TYPE', `Pointer.add(): the offset must be a number or bigint, got ${describe(bytes)}`);
+      const a = this.address + n;
+      if (a < 0n || a > 0xffffffffffffffffn) {
+        fail(RangeError, 'ERR_ARG_RANGE', `Pointer.add(): ${this.toString()} + ${n} is outside the address space`);
+      }
       return a === 0n ? null : new Pointer(TOKEN, Number(a & 0xffffffffn), Number(a >> 32n));
     }
     equals(other) {
