@@ -372,6 +372,10 @@ struct Request {
     done: Mutex<bool>,
     cv: Condvar,
     task: *const TaskErrors,
+    /// Let go by `release_waiting` while still queued: the queue may yet
+    /// hand it to `call_js` (with a null env at teardown), so it is never
+    /// freed (one small leak, at exit only).
+    abandoned: std::sync::atomic::AtomicBool,
 }
 
 unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
@@ -397,6 +401,7 @@ unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
                 t if !t.is_null() => t,
                 _ => CURRENT_TASK.with(|t| t.get()),
             },
+            abandoned: std::sync::atomic::AtomicBool::new(false),
         });
         let req_ptr = Box::into_raw(req);
         let link = slot.link();
@@ -439,7 +444,9 @@ unsafe fn from_other_thread(slot: &Slot, ret: *mut u8, argv: &[*const u8]) {
             p.retain(|&r| r != req_ptr as usize);
         }
         std::ptr::copy_nonoverlapping((*req.ret.get()).as_ptr(), ret, size);
-        drop(Box::from_raw(req_ptr));
+        if !req.abandoned.load(Ordering::Acquire) {
+            drop(Box::from_raw(req_ptr));
+        }
     }
 }
 
@@ -457,6 +464,7 @@ pub fn release_waiting(link: &EnvLink) {
         for &r in p.iter() {
             // SAFETY: a request stays allocated while it is on the list.
             let req = unsafe { &*(r as *const Request) };
+            req.abandoned.store(true, Ordering::Release);
             unsafe {
                 let ret = &mut *req.ret.get();
                 ret.iter_mut().for_each(|b| *b = 0);
