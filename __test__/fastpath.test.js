@@ -235,8 +235,9 @@ test('structs by value: getters that call other functions cannot corrupt the arg
   assert.equal(sum(sneaky, { x: 3, y: 4 }), 1234);
   assert.equal(sum({ x: 3, y: 4 }, sneaky), 3412);
   assert.equal(calls, 2);
-  // A Proxy reads like any object.
-  assert.equal(x(new Proxy({}, { get: (_, k) => (k === 'x' ? 77 : 0) })), 77);
+  // A Proxy reads like any object: its own keys are the fields it has.
+  assert.equal(x(new Proxy({ x: 0, y: 0 }, { get: (_, k) => (k === 'x' ? 77 : 0) })), 77);
+  assert.equal(x(new Proxy({}, { get: (_, k) => (k === 'x' ? 77 : 0) })), 0);
   // Async calls take the struct written in JS.
   return x.async({ x: 5, y: 0 }).then((v) => assert.equal(v, 5));
 });
@@ -369,8 +370,11 @@ test('decode(): typedef names follow cdef(), other forms and errors take the nat
     encode(m, 'int64_t', 0x12345678);
     cdef('typedef int fast_t;');
     assert.equal(decode(m, 'fast_t'), 0x12345678);
-    cdef('typedef short fast_t;');
-    assert.equal(decode(m, 'fast_t'), 0x5678);
+    // Declared again as another type: refused, and the name keeps its meaning.
+    assert.throws(() => cdef('typedef short fast_t;'), { code: 'ERR_PARSE' });
+    assert.equal(decode(m, 'fast_t'), 0x12345678);
+    cdef('typedef int fast_t;');
+    assert.equal(decode(m, 'fast_t'), 0x12345678);
     assert.throws(() => decode(m, 'later_t'), { code: 'ERR_PARSE' });
     cdef('typedef unsigned char later_t;');
     assert.equal(decode(m, 'later_t'), 0x78);

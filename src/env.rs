@@ -474,6 +474,8 @@ struct Refs {
     make_ptr: sys::napi_ref,
     /// The prelude's `finish`, used for every bound function.
     finish: sys::napi_ref,
+    /// The prelude's `ownFields`, for every struct converted natively.
+    own_fields: sys::napi_ref,
 }
 
 pub struct EnvState {
@@ -496,6 +498,9 @@ pub struct EnvState {
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
+    /// The field names of structs converted natively, as JS arrays, by
+    /// the names joined with NULs (see `own_fields`).
+    field_lists: RefCell<HashMap<String, sys::napi_ref>>,
     /// Wrapper makers by shape key.
     makers: RefCell<HashMap<String, sys::napi_ref>>,
     /// Types declared with `cdef()` and friends, for every later declaration.
@@ -560,6 +565,7 @@ impl EnvState {
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
+                field_lists: RefCell::new(HashMap::new()),
                 makers: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
                 allocated: RefCell::new(Default::default()),
@@ -592,6 +598,7 @@ impl EnvState {
                 put: js::new_ref(env, js::get(env, helpers, c"put")?)?,
                 make_ptr: js::new_ref(env, js::get(env, helpers, c"makePtr")?)?,
                 finish: js::new_ref(env, js::get(env, helpers, c"finish")?)?,
+                own_fields: js::new_ref(env, js::get(env, helpers, c"ownFields")?)?,
             });
             Ok(())
         }
@@ -856,6 +863,43 @@ impl EnvState {
                 .and_then(|f| js::call(env, f, &[v]))
                 .and_then(|s| js::get_string(env, s));
             r.unwrap_or_else(|_| "a value".to_string())
+        }
+    }
+
+    /// The prelude's `ownFields(v, names)`: an array of the values of the
+    /// own properties of object `v` named `names` (undefined for those it
+    /// does not have), or a string, the first own enumerable key of `v`
+    /// that is not in `names`. `joined`: the names joined by NULs, which
+    /// finds the JS array of them made the first time.
+    pub unsafe fn own_fields<'n>(
+        &self,
+        env: napi_env,
+        v: Value,
+        joined: &str,
+        names: impl ExactSizeIterator<Item = &'n str>,
+    ) -> Result<Value> {
+        unsafe {
+            let cached = self.field_lists.borrow().get(joined).copied();
+            let list = match cached {
+                Some(r) => js::deref(env, r)?,
+                None => {
+                    let list = js::array(env, names.len())?;
+                    for (i, name) in names.enumerate() {
+                        js::set_element(env, list, i as u32, js::string(env, name)?)?;
+                    }
+                    let mut lists = self.field_lists.borrow_mut();
+                    // Bounded: a program that makes struct types on the fly starts over.
+                    if lists.len() >= 1024 {
+                        for (_, r) in lists.drain() {
+                            sys::napi_delete_reference(env, r);
+                        }
+                    }
+                    lists.insert(joined.to_string(), js::new_ref(env, list)?);
+                    list
+                }
+            };
+            let f = js::deref(env, self.refs()?.own_fields)?;
+            js::call(env, f, &[v, list])
         }
     }
 

@@ -56,7 +56,8 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
                 };
                 return Err(parse_error("cdef()", &text, e));
             }
-            state.registry_mut().merge(&local);
+            // All or nothing: a name declared again must mean the same type.
+            define(&state, &local, "cdef()", Code::Parse)?;
             let out = js::object(raw)?;
             for d in decls {
                 let (name, ty) = match d {
@@ -233,6 +234,9 @@ unsafe fn make_record(
             let mut v = std::ptr::null_mut();
             check(sys::napi_get_property(env, fields, k, &mut v), "reading a field")?;
             let what = format!("{fname}: field '{key}'");
+            if key.is_empty() || key.contains('\0') {
+                return Err(Error::new(Code::ArgValue, format!("{what} is not a field name")));
+            }
             let (ty, bits, falign) = field_spec(env, &state, v, &what)?;
             let r = match bits {
                 Some(w) => b.bitfield(Some(std::sync::Arc::from(key.as_str())), ty, w),
@@ -244,12 +248,30 @@ unsafe fn make_record(
         rec.complete(b.finish(align));
         let ty = Type::Record(std::sync::Arc::new(rec));
         if let (Some(n), Type::Record(r)) = (&name, &ty) {
-            let mut reg = state.registry_mut();
-            reg.records.insert(std::sync::Arc::from(n.as_str()), r.clone());
-            reg.typedefs.insert(std::sync::Arc::from(n.as_str()), ty.clone());
+            let n: std::sync::Arc<str> = std::sync::Arc::from(n.as_str());
+            let mut names = Scope::new();
+            names.records.insert(n.clone(), r.clone());
+            names.typedefs.insert(n, ty.clone());
+            define(&state, &names, fname, Code::ArgValue)?;
         }
         ctype_value(env, ty)
     }
+}
+
+/// Declares `names` in the registry, or none of them if one already means
+/// another type: an error with `code` then, `ERR_PARSE` for declarations
+/// (`cdef()`, `callback()`) and `ERR_ARG_VALUE` for a name passed to
+/// `struct()`, `union()` or `opaque()`.
+fn define(state: &EnvState, names: &Scope, fname: &str, code: Code) -> Result<()> {
+    // Checked first, to leave the registry and what was cached about type
+    // names (registry_mut() forgets it) as they were.
+    if let Some(r) = state.registry().redefinition(names) {
+        return Err(Error::new(code, format!("{fname}: {r}")));
+    }
+    state
+        .registry_mut()
+        .define(names)
+        .map_err(|r| Error::new(code, format!("{fname}: {r}")))
 }
 
 fn raw<'env>(v: Option<Unknown<'env>>) -> Option<Value> {
@@ -350,15 +372,22 @@ pub fn opaque<'env>(env: &'env Env, name: Unknown<'env>) -> napi::Result<Unknown
                     format!("opaque(): '{n}' is not a C identifier"),
                 ));
             }
-            let rec = std::sync::Arc::new(crate::types::Record::new(
-                RecordKind::Struct,
-                Some(std::sync::Arc::from(n.as_str())),
-            ));
+            let n: std::sync::Arc<str> = std::sync::Arc::from(n.as_str());
+            // The struct of that name if there is one (complete or not), else
+            // a new one (which a union of that name makes a redefinition).
+            let known = state
+                .registry()
+                .records
+                .get(&n)
+                .filter(|r| r.kind == RecordKind::Struct)
+                .cloned();
+            let rec = known
+                .unwrap_or_else(|| std::sync::Arc::new(crate::types::Record::new(RecordKind::Struct, Some(n.clone()))));
             let ty = Type::Record(rec.clone());
-            let mut reg = state.registry_mut();
-            reg.records.entry(std::sync::Arc::from(n.as_str())).or_insert(rec);
-            reg.typedefs.insert(std::sync::Arc::from(n.as_str()), ty.clone());
-            drop(reg);
+            let mut names = Scope::new();
+            names.records.insert(n.clone(), rec);
+            names.typedefs.insert(n, ty.clone());
+            define(&state, &names, "opaque()", Code::ArgValue)?;
             ctype_value(raw, ty)
         })()
     }
@@ -396,7 +425,9 @@ pub fn callback<'env>(env: &'env Env, proto: Unknown<'env>) -> napi::Result<Unkn
                 ));
             }
             let f = Type::Function(std::sync::Arc::new(decl.sig));
-            state.registry_mut().typedefs.insert(decl.name.clone(), f.clone());
+            let mut names = Scope::new();
+            names.typedefs.insert(decl.name.clone(), f.clone());
+            define(&state, &names, "callback()", Code::Parse)?;
             ctype_value(raw, Type::pointer_to(f, false))
         })()
     }

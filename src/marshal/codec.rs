@@ -7,10 +7,11 @@ use super::Scratch;
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
-use crate::types::{ArrayType, BitField, GoType, Int, Record, RecordKind, Type};
+use crate::types::{ArrayType, BitField, Field, GoType, Int, Record, RecordKind, Type};
 use napi::sys::{self, napi_env, ValueType};
 use std::ffi::c_void;
 use std::ptr::null_mut;
+use std::sync::Arc;
 
 /// Where a value sits, for messages: `f(): argument 1 (p).x[2]`.
 #[derive(Clone, Copy)]
@@ -294,11 +295,11 @@ impl Codec<'_> {
                     v,
                 ));
             }
+            let fields = body.flat_fields();
+            let values = self.own_fields(v, r, &fields, path)?;
             std::ptr::write_bytes(dst, 0, body.size);
-            for (name, f) in body.flat_fields() {
-                let key = js::string(env, &name)?;
-                let mut fv = null_mut();
-                check(sys::napi_get_property(env, v, key, &mut fv), "reading a field")?;
+            for (i, (name, f)) in fields.into_iter().enumerate() {
+                let fv = js::get_element(env, values, i as u32)?;
                 if js::type_of(env, fv) == ValueType::napi_undefined {
                     // Missing fields are zero, as in a C initializer.
                     continue;
@@ -334,6 +335,46 @@ impl Codec<'_> {
                 }
             }
             Ok(())
+        }
+    }
+
+    /// The values of the fields of `r` that object `v` has as own
+    /// properties (an array, undefined for the others), after checking that
+    /// every own enumerable key of `v` is a field: a misspelled field would
+    /// otherwise be zero, silently. An inherited property is no field's
+    /// value.
+    unsafe fn own_fields(&self, v: Value, r: &Record, fields: &[(Arc<str>, Field)], path: &Path) -> Result<Value> {
+        unsafe {
+            let env = self.env;
+            let mut names = String::new();
+            for (i, (name, _)) in fields.iter().enumerate() {
+                if i > 0 {
+                    names.push('\0');
+                }
+                names.push_str(name);
+            }
+            let got = self
+                .state
+                .own_fields(env, v, &names, fields.iter().map(|(name, _)| &**name))?;
+            if js::type_of(env, got) != ValueType::napi_string {
+                return Ok(got);
+            }
+            let key = js::get_string(env, got)?;
+            let names: Vec<&str> = fields.iter().map(|(name, _)| &**name).collect();
+            Err(Error::new(
+                Code::ArgValue,
+                format!(
+                    "{}: unknown field '{key}' for {} {} ({})",
+                    path.render(),
+                    r.keyword(),
+                    r.name.as_deref().unwrap_or("(anonymous)"),
+                    if names.is_empty() {
+                        "it has no fields".to_string()
+                    } else {
+                        format!("fields: {}", names.join(", "))
+                    }
+                ),
+            ))
         }
     }
 

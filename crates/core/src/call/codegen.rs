@@ -133,7 +133,9 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     // Strings written into the buffer's string area live until the call
     // returns: the wrapper gives the area back then.
     let strings = plan.args.iter().any(|a| matches!(a.kind, ArgKind::CString));
-    let sync = prologue(plan, &natives);
+    // Constants of the maker, shared by its wrappers: struct field names.
+    let mut consts = String::new();
+    let sync = prologue(plan, &natives, &mut consts);
     let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
     let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
     if strings {
@@ -164,15 +166,15 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     // the views once per shape, not once per function.
     let used = used_helpers(&s);
     format!(
-        "'use strict';\nconst {{ {} }} = V;\nreturn function (id, meta) {{\n{s}}};\n",
+        "'use strict';\nconst {{ {} }} = V;\n{consts}return function (id, meta) {{\n{s}}};\n",
         used.join(", ")
     )
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 32] = [
+const HELPERS: [&str; 33] = [
     "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "P", "mk", "E", "S", "T", "B",
-    "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
+    "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
 ];
 
 /// The helpers `src` names, in `HELPERS` order: one pass over its
@@ -209,7 +211,7 @@ fn used_helpers(src: &str) -> Vec<&'static str> {
 
 /// Checks the arguments and writes them into the buffer, leaving in `oK`
 /// those native code must convert.
-fn prologue(plan: &Plan, natives: &[String]) -> String {
+fn prologue(plan: &Plan, natives: &[String], consts: &mut String) -> String {
     let mut p = String::new();
     for o in natives {
         let _ = writeln!(p, "  let {o};");
@@ -218,7 +220,7 @@ fn prologue(plan: &Plan, natives: &[String]) -> String {
     // calls other functions, which reuse the buffer: read them all first.
     for (k, arg) in plan.args.iter().enumerate() {
         if let Some(fields) = &arg.record {
-            record_reads(&mut p, k, fields);
+            record_reads(&mut p, consts, k, fields);
         }
     }
     for (k, arg) in plan.args.iter().enumerate() {
@@ -247,15 +249,19 @@ fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
 }
 
 /// Reads every field of struct argument `k` into `rK_N`; `okK` says
-/// whether the argument had the shape.
-fn record_reads(s: &mut String, k: usize, fields: &[(Arc<str>, Node)]) {
+/// whether the argument had the shape: objects whose own enumerable keys
+/// are the fields (checked by the prelude's `K` against `NK...`, constants
+/// of the maker), so none is inherited, missing or misspelled.
+fn record_reads(s: &mut String, consts: &mut String, k: usize, fields: &[(Arc<str>, Node)]) {
     let mut vars = Vec::new();
     let mut body = String::new();
     let mut tmp = 0;
-    reads_of(&mut body, &format!("a{k}"), fields, k, &mut vars, &mut tmp, 2);
+    let names = format!("N{k}");
+    field_names(consts, &names, fields);
+    reads_of(&mut body, consts, &format!("a{k}"), fields, k, &mut vars, &mut tmp, 2);
     let _ = writeln!(
         s,
-        "  let ok{k} = typeof a{k} === 'object' && a{k} !== null, {};",
+        "  let ok{k} = typeof a{k} === 'object' && a{k} !== null && K(a{k}, {names}), {};",
         vars.join(", ")
     );
     let _ = writeln!(s, "  if (ok{k}) {{");
@@ -263,8 +269,16 @@ fn record_reads(s: &mut String, k: usize, fields: &[(Arc<str>, Node)]) {
     s.push_str("  }\n");
 }
 
+/// `const NAME = ["x", "y"];`: the names of `fields`.
+fn field_names(consts: &mut String, name: &str, fields: &[(Arc<str>, Node)]) {
+    let list: Vec<String> = fields.iter().map(|(n, _)| js_string(n)).collect();
+    let _ = writeln!(consts, "const {name} = [{}];", list.join(", "));
+}
+
+#[allow(clippy::too_many_arguments)]
 fn reads_of(
     s: &mut String,
+    consts: &mut String,
     obj: &str,
     fields: &[(Arc<str>, Node)],
     k: usize,
@@ -283,10 +297,15 @@ fn reads_of(
             }
             Node::Record(inner) => {
                 let t = format!("t{k}_{tmp}");
+                let names = format!("N{k}_{tmp}");
                 *tmp += 1;
+                field_names(consts, &names, inner);
                 let _ = writeln!(s, "{pad}const {t} = {obj}[{key}];");
-                let _ = writeln!(s, "{pad}if (typeof {t} === 'object' && {t} !== null) {{");
-                reads_of(s, &t, inner, k, vars, tmp, depth + 1);
+                let _ = writeln!(
+                    s,
+                    "{pad}if (typeof {t} === 'object' && {t} !== null && K({t}, {names})) {{"
+                );
+                reads_of(s, consts, &t, inner, k, vars, tmp, depth + 1);
                 let _ = writeln!(s, "{pad}}} else ok{k} = false;");
             }
         }
@@ -798,6 +817,9 @@ mod tests {
         .unwrap();
         let s = wrapper_source(&Plan::new(&f.sig).unwrap(), Options::default());
         assert!(s.contains("r0_0 = a0[\"x\"];"), "{s}");
+        // Only objects whose own keys are the fields are written in JS.
+        assert!(s.contains("const N0 = [\"x\", \"y\"];\nreturn function"), "{s}");
+        assert!(s.contains("&& K(a0, N0)"), "{s}");
         assert!(s.contains("? inv() : invo(o0)"), "{s}");
         assert!(s.contains("return { \"x\": i32["), "{s}");
     }

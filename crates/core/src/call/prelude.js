@@ -461,7 +461,46 @@
       return invb(...args);
     };
 
-  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, ...W };
+  // Whether the own enumerable keys of object `o` are exactly `names`, a
+  // struct's fields, in any order: then its fields are own properties and
+  // none is misspelled, and the generated wrapper writes the struct itself.
+  // Otherwise native code converts it (a missing field is zero, an
+  // inherited one missing) or explains the unknown field (src/marshal/codec.rs).
+  // Keys are distinct, so as many as the names, each one of them, are all of them.
+  const keysOf = Object.keys;
+  function K(o, names) {
+    const keys = keysOf(o);
+    const n = names.length;
+    if (keys.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      if (key !== names[i] && !names.includes(key)) return false;
+    }
+    return true;
+  }
+
+  // For native code converting an object to a struct or union
+  // (src/marshal/codec.rs): the values of the object's own properties named
+  // in array `names` (the fields), undefined for those it does not have;
+  // or, if it has an own enumerable key that is not a field, that key.
+  // Every value is read before any is converted.
+  const hasOwn = Object.hasOwn;
+  function ownFields(o, names) {
+    const keys = keysOf(o);
+    const n = names.length;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if ((i >= n || key !== names[i]) && !names.includes(key)) return key;
+    }
+    const values = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const name = names[i];
+      values[i] = hasOwn(o, name) ? o[name] : undefined;
+    }
+    return values;
+  }
+
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, K, ...W };
 
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
@@ -544,6 +583,7 @@
     failing,
     fastDecode,
     finish,
+    ownFields,
     // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {
       kinds.clear();

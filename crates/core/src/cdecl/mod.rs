@@ -8,7 +8,7 @@ pub mod scope;
 
 pub use lexer::Pos;
 pub use parser::{Decl, ErrorKind, FuncDecl, ParseError, Skipped};
-pub use scope::{Names, Scope};
+pub use scope::{Names, Redefinition, Scope};
 
 use crate::types::Type;
 

@@ -5,6 +5,7 @@
 
 use crate::types::{builtin_type, EnumType, Record, Type};
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
 #[derive(Default, Debug, Clone)]
@@ -24,16 +25,117 @@ impl Scope {
         self.typedefs.is_empty() && self.records.is_empty() && self.enums.is_empty() && self.constants.is_empty()
     }
 
-    /// Copies every name of `other` into this scope (later names win).
-    pub fn merge(&mut self, other: &Scope) {
-        self.typedefs
-            .extend(other.typedefs.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.records
-            .extend(other.records.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.enums
-            .extend(other.enums.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.constants
-            .extend(other.constants.iter().map(|(k, v)| (k.clone(), *v)));
+    /// The first name, in name order, that `new` declares as something
+    /// else than this scope does: a typedef, struct or union tag, enum tag
+    /// or enum constant. Declaring a name again as the same type is no
+    /// redefinition, nor is completing a struct or union declared without
+    /// a body (`struct s;`, `opaque('s')`), nor declaring one without a
+    /// body again.
+    pub fn redefinition(&self, new: &Scope) -> Option<Redefinition> {
+        let mut first: Option<Redefinition> = None;
+        let mut found = |name: &Arc<str>, old: String, new: String| {
+            if first.as_ref().is_none_or(|f| *name < f.name) {
+                first = Some(Redefinition {
+                    name: name.clone(),
+                    old,
+                    new,
+                });
+            }
+        };
+        for (name, t) in &new.typedefs {
+            if let Some(old) = self.typedefs.get(name) {
+                if !old.same_as(t) && !old.completes(t) {
+                    found(name, old.definition(), t.definition());
+                }
+            }
+        }
+        for (name, r) in &new.records {
+            if let Some(old) = self.records.get(name) {
+                let (old, r) = (Type::Record(old.clone()), Type::Record(r.clone()));
+                if !old.same_as(&r) && !old.completes(&r) {
+                    found(name, old.definition(), r.definition());
+                }
+            }
+        }
+        for (name, e) in &new.enums {
+            if let Some(old) = self.enums.get(name) {
+                let (old, e) = (Type::Enum(old.clone()), Type::Enum(e.clone()));
+                if !old.same_as(&e) {
+                    found(name, old.definition(), e.definition());
+                }
+            }
+        }
+        for (name, v) in &new.constants {
+            if let Some(old) = self.constants.get(name) {
+                if old != v {
+                    found(name, format!("the constant {old}"), format!("the constant {v}"));
+                }
+            }
+        }
+        first
+    }
+
+    /// Declares the names of `new` here, or none of them if one is already
+    /// something else (see `redefinition`). A name declared again as the
+    /// same type keeps its first type. A struct or union that was
+    /// incomplete becomes the complete one, and so do the typedefs here
+    /// that named it.
+    pub fn define(&mut self, new: &Scope) -> Result<(), Redefinition> {
+        if let Some(r) = self.redefinition(new) {
+            return Err(r);
+        }
+        for (name, r) in &new.records {
+            match self.records.get(name) {
+                Some(old) if old.body().is_none() && r.body().is_some() => {
+                    let old = old.clone();
+                    for t in self.typedefs.values_mut() {
+                        if matches!(t, Type::Record(o) if Arc::ptr_eq(o, &old)) {
+                            *t = Type::Record(r.clone());
+                        }
+                    }
+                    self.records.insert(name.clone(), r.clone());
+                }
+                Some(_) => {}
+                None => {
+                    self.records.insert(name.clone(), r.clone());
+                }
+            }
+        }
+        for (name, t) in &new.typedefs {
+            match self.typedefs.get(name) {
+                Some(old) if !(old.completes(t) && t.size().is_some()) => {}
+                _ => {
+                    self.typedefs.insert(name.clone(), t.clone());
+                }
+            }
+        }
+        for (name, e) in &new.enums {
+            self.enums.entry(name.clone()).or_insert_with(|| e.clone());
+        }
+        for (name, v) in &new.constants {
+            self.constants.insert(name.clone(), *v);
+        }
+        Ok(())
+    }
+}
+
+/// A name declared again as another type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redefinition {
+    pub name: Arc<str>,
+    /// The type it has, spelled with its definition (`Type::definition`).
+    pub old: String,
+    /// The type it would have had.
+    pub new: String,
+}
+
+impl fmt::Display for Redefinition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' is already defined as {}; it cannot be redefined as {}",
+            self.name, self.old, self.new
+        )
     }
 }
 
@@ -64,5 +166,85 @@ impl Names<'_> {
 
     pub fn constant(&self, name: &str) -> Option<i64> {
         self.chain().find_map(|s| s.constants.get(name).copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cdecl::{lexer, parser::Parser};
+
+    /// The names `text` declares, read against `base`.
+    fn declare(base: &Scope, text: &str) -> Scope {
+        let toks = lexer::lex(text, 0).expect("lexes");
+        let mut local = Scope::new();
+        let (mut decls, mut skipped) = (Vec::new(), Vec::new());
+        Parser::new(
+            &toks,
+            Names {
+                local: &mut local,
+                bases: &[base],
+            },
+        )
+        .header(&mut decls, &mut skipped)
+        .expect("parses");
+        local
+    }
+
+    fn define(reg: &mut Scope, text: &str) -> Result<(), Redefinition> {
+        let local = declare(reg, text);
+        reg.define(&local)
+    }
+
+    #[test]
+    fn the_same_definition_again_is_kept() {
+        let mut reg = Scope::new();
+        define(
+            &mut reg,
+            "struct p { int x; struct p *next; }; typedef struct p P; enum e { A, B };",
+        )
+        .unwrap();
+        let first = reg.records["p"].clone();
+        define(
+            &mut reg,
+            "struct p { int x; struct p *next; }; typedef struct p P; enum e { A, B };",
+        )
+        .unwrap();
+        assert!(Arc::ptr_eq(&first, &reg.records["p"]));
+    }
+
+    #[test]
+    fn another_definition_is_refused_and_changes_nothing() {
+        let mut reg = Scope::new();
+        define(&mut reg, "typedef int t; struct p { int x; };").unwrap();
+        let e = define(&mut reg, "typedef int fine; struct p { long x; };").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "'p' is already defined as struct p { int32 x; }; it cannot be redefined as struct p { int64 x; }"
+        );
+        assert!(!reg.typedefs.contains_key("fine"));
+        let e = define(&mut reg, "typedef long t;").unwrap_err();
+        assert_eq!((&*e.name, &*e.old, &*e.new), ("t", "int32", "int64"));
+        assert!(define(&mut reg, "union p { int x; };").is_err());
+        define(&mut reg, "enum e { A };").unwrap();
+        assert!(define(&mut reg, "enum e { A, B };").is_err());
+        assert!(define(&mut reg, "enum other { A = 1 };").is_err());
+        // Several: the first by name.
+        let e = define(&mut reg, "typedef long t; struct p { char c; };").unwrap_err();
+        assert_eq!(&*e.name, "p");
+    }
+
+    #[test]
+    fn a_forward_declaration_is_completed() {
+        let mut reg = Scope::new();
+        define(&mut reg, "struct s; typedef struct s S;").unwrap();
+        assert!(reg.typedefs["S"].size().is_none());
+        define(&mut reg, "struct s { int a; double b; };").unwrap();
+        assert_eq!(reg.records["s"].body().map(|b| b.size), Some(16));
+        // The typedef that named the incomplete struct names the complete one.
+        assert_eq!(reg.typedefs["S"].size(), Some(16));
+        define(&mut reg, "struct s; typedef struct s S;").unwrap();
+        assert_eq!(reg.typedefs["S"].size(), Some(16));
+        assert!(define(&mut reg, "struct s { int a; };").is_err());
     }
 }

@@ -4,10 +4,12 @@
 
 mod builtin;
 mod layout;
+mod same;
 pub mod scalar;
 
 pub use builtin::{builtin_type, is_builtin_name, CHAR_SIGNED, LONG_BYTES};
 pub use layout::RecordBuilder;
+pub use same::same_record;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock, Weak};
