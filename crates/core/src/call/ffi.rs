@@ -97,6 +97,7 @@ fn padded_in_memory(_t: &Type) -> bool {
     false
 }
 
+#[cfg(all(target_arch = "x86_64", not(windows)))]
 fn unaligned(t: &Type) -> bool {
     match t {
         Type::Record(r) => r.body().is_some_and(|b| {

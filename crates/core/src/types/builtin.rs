@@ -22,10 +22,11 @@ const WCHAR: Int = if cfg!(windows) {
     Int::new(4, true)
 };
 
-// glibc makes the 16- and 32-bit "fast" types as wide as a pointer.
+// glibc makes the 16- and 32-bit "fast" types as wide as a pointer; musl
+// and Windows make int_fast16_t an int.
 const FAST16: u8 = if cfg!(all(target_os = "linux", target_env = "gnu")) {
     PTR
-} else if cfg!(windows) {
+} else if cfg!(any(windows, target_env = "musl")) {
     4
 } else {
     2
