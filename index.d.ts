@@ -211,6 +211,24 @@ export interface Library {
   func(name: string, result: TypeSpec, params: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
 }
 
+/** Memory `decode()` reads and `encode()` writes: a Pointer, or a buffer (bounded by its length). */
+export type Memory = Pointer | ArrayBuffer | ArrayBufferView
+
+/**
+ * Reads the C value(s) of `type` at `ptr`, from byte `offset` when given:
+ * one value, an array of `count`, or with `count` -1 the values up to the
+ * first zero one. For a function type, the function at `ptr` (see `func()`).
+ */
+export declare function decode(ptr: Memory, type: TypeSpec, count?: number): CValue
+export declare function decode(ptr: Memory, offset: number, type: TypeSpec, count?: number): CValue
+/**
+ * Writes `value` as a C value of `type` at `ptr`, from byte `offset` when
+ * given. Strings inside it are not kept alive: write pointers to memory you
+ * allocated instead.
+ */
+export declare function encode(ptr: Memory, type: TypeSpec, value: CValue): void
+export declare function encode(ptr: Memory, offset: number, type: TypeSpec, value: CValue): void
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -271,6 +289,12 @@ export declare function alloc(type: TypeSpec, count?: number): Pointer
 export declare function array(type: TypeSpec, length: number): CType
 
 /**
+ * Calls the C function at `ptr`, declared by `type` (see `func()`), once:
+ * `call(ptr, 'int (int, int)', 2, 3)`.
+ */
+export declare function call(ptr: Pointer, type: TypeSpec, ...args: CValue[]): CValue | undefined
+
+/**
  * A callback type from a prototype:
  * `callback('int cmp(const void *a, const void *b)')`. The result is the
  * function pointer type; the name (`cmp`) is declared as the function type,
@@ -291,15 +315,6 @@ export declare function cdef(declarations: string): Record<string, CType>
  */
 export declare function copyBytes(ptr: Pointer, length: number): Uint8Array
 
-/** Reads the C value(s) of `type` at `ptr`: one value, or an array of `count`. */
-export declare function decode(ptr: Pointer, type: TypeSpec, count?: number): CValue
-
-/**
- * Writes `value` as a C value of `type` at `ptr`. Strings inside it are not
- * kept alive: write pointers to memory you allocated instead.
- */
-export declare function encode(ptr: Pointer, type: TypeSpec, value: CValue): void
-
 /**
  * errno as the last foreign call on this thread left it (captured right
  * after the call, before Node could change it; 0 if the call did not set it).
@@ -313,6 +328,15 @@ export declare function errno(): number
  * function, or with `{ free: true }` for `char *` results.
  */
 export declare function free(ptr: Pointer | null): void
+
+/**
+ * A JS function calling the C function at `ptr` (a function pointer C
+ * returned or stored), declared by `type`: a `callback()` type, a function
+ * pointer type's name, or a prototype. It is a bound function like
+ * `lib.func()`'s, with `.async()` and variadic arguments. Calling a pointer
+ * that is not a function of that type is undefined behaviour.
+ */
+export declare function func(ptr: Pointer, type: TypeSpec, options?: FuncOptions): ForeignFunction
 
 /**
  * Loads a shared library: a path (`./libmod.so`), a name the system loader

@@ -15,6 +15,15 @@ use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// Where a bound function's code is.
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    /// A symbol of the library, looked up once the signature is planned.
+    Symbol(&'a str),
+    /// A C function pointer (from a result, a struct, `lib.symbol()`).
+    Address(*const c_void),
+}
+
 /// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
 ///
 /// # Safety
@@ -24,7 +33,7 @@ pub unsafe fn bind(
     state: &Rc<EnvState>,
     lib: &Rc<LibCore>,
     name: &str,
-    symbol: &str,
+    symbol: Target,
     sig: &Signature,
     opts: Options,
 ) -> Result<Value> {
@@ -40,7 +49,10 @@ pub unsafe fn bind(
                 ),
             ));
         }
-        let fnptr = lib.symbol(symbol)?;
+        let fnptr = match symbol {
+            Target::Symbol(s) => lib.symbol(s)?,
+            Target::Address(a) => a,
+        };
         let cif = match plan.route {
             Route::Ffi if plan.variadic => None,
             Route::Ffi => {

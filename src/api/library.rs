@@ -98,7 +98,15 @@ impl Library {
                     opts,
                 )
             };
-            bind::bind(env, &state, &self.core, &name, &symbol, &sig, opts)
+            bind::bind(
+                env,
+                &state,
+                &self.core,
+                &name,
+                bind::Target::Symbol(&symbol),
+                &sig,
+                opts,
+            )
         }
     }
 }
@@ -190,7 +198,15 @@ impl Library {
                     bigint: self.bigint,
                     free: false,
                 };
-                match bind::bind(raw, &state, &self.core, &name, symbol, &decl.sig, opts) {
+                match bind::bind(
+                    raw,
+                    &state,
+                    &self.core,
+                    &name,
+                    bind::Target::Symbol(symbol),
+                    &decl.sig,
+                    opts,
+                ) {
                     Ok(f) => Ok(f),
                     Err(e) => {
                         // Binding never fails the load: the function throws why when called.

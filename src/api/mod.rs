@@ -56,7 +56,10 @@ pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::
             let native = js::get(raw, obj, c"decode")?;
             let wrap = state.helper(raw, c"fastDecode")?;
             let fast = js::call(raw, wrap, &[native])?;
-            js::set(raw, obj, c"decode", fast)
+            js::set(raw, obj, c"decode", fast)?;
+            let func = js::get(raw, obj, c"func")?;
+            let make_call = state.helper(raw, c"makeCall")?;
+            js::set(raw, obj, c"call", js::call(raw, make_call, &[func])?)
         })()
     }
     .map_err(|e| NapiError::from_reason(e.to_string()))

@@ -133,3 +133,89 @@ pub fn errno(env: &Env) -> napi::Result<i32> {
     let state = unsafe { EnvState::get(env.raw()) }.or_throw(env)?;
     Ok(state.last_errno.get())
 }
+
+/// A bound function calling the C function at `addr`, of signature `sig`.
+pub(super) unsafe fn bind_pointer(
+    env: sys::napi_env,
+    state: &std::rc::Rc<EnvState>,
+    addr: usize,
+    sig: &Signature,
+    opts: crate::env::Options,
+) -> Result<Value> {
+    unsafe {
+        let lib = std::rc::Rc::new(crate::library::LibCore::detached());
+        let name = format!("fn@0x{addr:x}");
+        crate::bind::bind(
+            env,
+            state,
+            &lib,
+            &name,
+            crate::bind::Target::Address(addr as *const std::ffi::c_void),
+            sig,
+            opts,
+        )
+    }
+}
+
+/// The function type a type argument names, if it names one: a function
+/// type, a pointer to one (a `callback()` type), or a prototype string.
+pub(super) unsafe fn function_sig(env: sys::napi_env, state: &EnvState, v: Value) -> Option<Arc<Signature>> {
+    unsafe { callback_sig(env, state, v, "").ok() }
+}
+
+unsafe fn code_address(env: sys::napi_env, state: &EnvState, p: Value, what: &str) -> Result<usize> {
+    unsafe {
+        match state.read_pointer(env, p)? {
+            Some(a) if a != 0 => Ok(a),
+            _ => Err(Error::new(
+                Code::ArgType,
+                format!(
+                    "{what} must be a non-null Pointer to a C function, got {}",
+                    state.describe(env, p)
+                ),
+            )),
+        }
+    }
+}
+
+/// A JS function calling the C function at `ptr` (a function pointer C
+/// returned or stored), declared by `type`: a `callback()` type, a function
+/// pointer type's name, or a prototype. It is a bound function like
+/// `lib.func()`'s, with `.async()` and variadic arguments. Calling a pointer
+/// that is not a function of that type is undefined behaviour.
+#[napi(
+    js_name = "func",
+    ts_args_type = "ptr: Pointer, type: TypeSpec, options?: FuncOptions",
+    ts_return_type = "ForeignFunction"
+)]
+pub fn func_at<'env>(
+    env: &'env Env,
+    p: Unknown<'env>,
+    ty: Unknown<'env>,
+    opts: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let addr = code_address(raw, &state, p.raw(), "func(): the pointer")?;
+            let sig = callback_sig(raw, &state, ty.raw(), "func(): the type")?;
+            let opts = super::options(raw, opts.map(|o| o.raw()), Default::default(), "func()")?;
+            bind_pointer(raw, &state, addr, &sig, opts)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// Calls the C function at `ptr`, declared by `type` (see `func()`), once:
+/// `call(ptr, 'int (int, int)', 2, 3)`.
+#[napi(
+    ts_args_type = "ptr: Pointer, type: TypeSpec, ...args: CValue[]",
+    ts_return_type = "CValue | undefined"
+)]
+pub fn call(env: &Env) -> napi::Result<()> {
+    // Replaced per environment by the prelude's variadic `call` (see
+    // `api::exports`); declared here so that it is a named export.
+    Err(Error::new(Code::Internal, "call() was not set up")).or_throw(env)
+}

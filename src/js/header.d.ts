@@ -210,3 +210,21 @@ export interface Library {
    */
   func(name: string, result: TypeSpec, params: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
 }
+
+/** Memory `decode()` reads and `encode()` writes: a Pointer, or a buffer (bounded by its length). */
+export type Memory = Pointer | ArrayBuffer | ArrayBufferView
+
+/**
+ * Reads the C value(s) of `type` at `ptr`, from byte `offset` when given:
+ * one value, an array of `count`, or with `count` -1 the values up to the
+ * first zero one. For a function type, the function at `ptr` (see `func()`).
+ */
+export declare function decode(ptr: Memory, type: TypeSpec, count?: number): CValue
+export declare function decode(ptr: Memory, offset: number, type: TypeSpec, count?: number): CValue
+/**
+ * Writes `value` as a C value of `type` at `ptr`, from byte `offset` when
+ * given. Strings inside it are not kept alive: write pointers to memory you
+ * allocated instead.
+ */
+export declare function encode(ptr: Memory, type: TypeSpec, value: CValue): void
+export declare function encode(ptr: Memory, offset: number, type: TypeSpec, value: CValue): void

@@ -527,7 +527,7 @@
   let lastType = '';
   let lastKind = -1;
   function fastDecode(native) {
-    return function decode(p, type, count) {
+    return function decode(p, type, count, more) {
       if (count === undefined && typeof type === 'string' && typeof p === 'object' && p !== null) {
         let k = type === lastType ? lastKind : kinds.get(type);
         if (k === undefined) {
@@ -549,7 +549,14 @@
           return readKind(bufView, 8, k);
         }
       }
-      return native(p, type, count);
+      return native(p, type, count, more);
+    };
+  }
+
+  // call(ptr, type, ...args): the function at ptr, called once.
+  function makeCall(func) {
+    return function call(ptr, type, ...args) {
+      return func(ptr, type)(...args);
     };
   }
 
@@ -586,6 +593,7 @@
     failing,
     fastDecode,
     finish,
+    makeCall,
     ownFields,
     // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {
