@@ -276,6 +276,9 @@ export declare class Library {
   close(): void
 }
 
+/** A Pointer's address as a bigint; 0n for null. */
+export declare function address(ptr: Pointer | null): bigint
+
 /** `alignof(type)`. */
 export declare function alignof(type: TypeSpec): number
 
@@ -316,10 +319,18 @@ export declare function cdef(declarations: string): Record<string, CType>
 export declare function copyBytes(ptr: Pointer, length: number): Uint8Array
 
 /**
- * errno as the last foreign call on this thread left it (captured right
- * after the call, before Node could change it; 0 if the call did not set it).
+ * This environment's `napi_env`, as a Pointer: for C code that itself
+ * uses Node-API. Valid on this thread while the environment lives.
  */
-export declare function errno(): number
+export declare function envPointer(): Pointer
+
+/**
+ * errno as the last foreign call on this thread left it (captured right
+ * after the call, before Node could change it; 0 if the call did not set
+ * it). `errno(value)` sets it: `errno()` then returns `value`, and the next
+ * foreign call starts with errno at `value` instead of 0.
+ */
+export declare function errno(value?: number): number
 
 /**
  * Frees memory from `alloc()`. null is ignored. Any other Pointer (one
@@ -369,9 +380,10 @@ export declare function pointer(type: TypeSpec): CType
 
 /**
  * Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
- * bytes when given). null for a NULL pointer.
+ * bytes when given), or in a buffer C wrote it into (at most its length).
+ * null for a NULL pointer.
  */
-export declare function readCString(ptr: Pointer | null, maxBytes?: number): string | null
+export declare function readCString(ptr: Pointer | ArrayBuffer | ArrayBufferView | null, maxBytes?: number): string | null
 
 /**
  * Makes a JS function callable from C for as long as it stays registered:
@@ -384,6 +396,13 @@ export declare function register(fn: (...args: never[]) => unknown, type: TypeSp
 
 /** `sizeof(type)`. */
 export declare function sizeof(type: TypeSpec): number
+
+/**
+ * A zeroed Buffer of `capacity` bytes for C to write a string into,
+ * holding `initial` (UTF-8, NUL-terminated) when given: pass it for a
+ * `char *` parameter, then read the string back with `readCString(buf)`.
+ */
+export declare function stringBuffer(capacity: number, initial?: string): Uint8Array
 
 /**
  * A struct type: `struct('point', { x: 'int', y: 'int' })`. Fields are in

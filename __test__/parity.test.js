@@ -92,3 +92,53 @@ test('decode() and encode() over Buffers, TypedArrays, DataViews and ArrayBuffer
   assert.throws(() => decode(detached, 'int'), { code: 'ERR_ARG_VALUE', message: /detached/ });
   assert.throws(() => encode(new Uint8Array(new SharedArrayBuffer(8)), 'int', 1), { code: 'ERR_ARG_VALUE' });
 });
+
+test('errno(value) sets errno for the next call; address(); envPointer()', async () => {
+  const { errno, address, envPointer, makePointer } = cshared;
+  const lib = load(callbacks());
+  const readErrno = lib.func('int read_errno(void)');
+  assert.equal(readErrno(), 0); // cleared before each call
+  assert.equal(errno(42), 42);
+  assert.equal(errno(), 42);
+  assert.equal(readErrno(), 42); // the next call starts with it
+  assert.equal(readErrno(), 0); // once
+  errno(7);
+  assert.equal(await readErrno.async(), 7);
+  assert.throws(() => errno(2 ** 40), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => errno('x'), { code: 'ERR_ARG_TYPE' });
+  assert.equal(address(null), 0n);
+  assert.equal(address(makePointer(0x1234)), 0x1234n);
+  assert.equal(address(makePointer(2n ** 64n - 1n)), 2n ** 64n - 1n);
+  assert.throws(() => address({}), { code: 'ERR_ARG_TYPE' });
+  const env = envPointer();
+  assert.equal(typeof env.address, 'bigint');
+  assert.notEqual(env.address, 0n);
+  assert.ok(envPointer().equals(env));
+});
+
+test('strings C writes: stringBuffer() and readCString() of a buffer; strings for void * and int8_t *', () => {
+  const { stringBuffer, readCString } = cshared;
+  const lib = load(callbacks());
+  const upper = lib.func('void upper_ascii(const char *s, char *out)');
+  const out = stringBuffer(64);
+  upper('hello, wörld', out);
+  assert.equal(readCString(out), 'HELLO, WöRLD');
+  assert.equal(readCString(out, 5), 'HELLO');
+  // In and out: the same buffer, reversed in place by C.
+  const reverse = lib.func('void reverse_in_place(void *p)');
+  const io = stringBuffer(16, 'abcdef');
+  reverse(io);
+  assert.equal(readCString(io), 'fedcba');
+  // A buffer with no NUL is read within its length only.
+  assert.equal(readCString(Buffer.from('xyz')), 'xyz');
+  // A JS string for void * and int8_t * (UTF-8, NUL-terminated, for the call).
+  assert.equal(lib.func('size_t byte_len(const int8_t *s)')('héllo'), 6);
+  assert.equal(lib.func('size_t void_len(const void *s)')('abc'), 3);
+  assert.equal(lib.func('size_t void_len(const void *s)')('x'.repeat(5000)), 5000);
+  assert.throws(() => lib.func('size_t void_len(const void *s)')('a\0b'), { code: 'ERR_ARG_VALUE' });
+  // Other pointers do not take strings.
+  assert.throws(() => lib.func('int out_int(int *out)')('12'), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => stringBuffer(3, 'abc'), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => stringBuffer(0), { code: 'ERR_ARG_RANGE' });
+  assert.deepEqual([...stringBuffer(4, 'ab')], [97, 98, 0, 0]);
+});

@@ -110,6 +110,9 @@ impl Bound {
             ArgKind::Int(_) => "a number or bigint",
             ArgKind::Bool => "a boolean",
             ArgKind::F32 | ArgKind::F64 => "a number",
+            ArgKind::Pointer(to) if to.is_bytes() => {
+                "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView, string or null"
+            }
             ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
             ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
             ArgKind::Value(Type::Go(GoType::String)) => "a string",
@@ -495,6 +498,8 @@ pub struct EnvState {
     /// This thread's errno, and its value right after the last call.
     pub errno_at: *mut i32,
     pub last_errno: Cell<i32>,
+    /// The errno the next foreign call starts with (`errno(value)`); 0 after.
+    pub errno_start: Cell<i32>,
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
@@ -562,6 +567,7 @@ impl EnvState {
                 cb_level: Cell::new(CallLevel::OUTSIDE),
                 errno_at: errno_location(),
                 last_errno: Cell::new(0),
+                errno_start: Cell::new(0),
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),

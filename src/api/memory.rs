@@ -394,10 +394,11 @@ pub fn encode<'env>(
 }
 
 /// Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
-/// bytes when given). null for a NULL pointer.
+/// bytes when given), or in a buffer C wrote it into (at most its length).
+/// null for a NULL pointer.
 #[napi(
     js_name = "readCString",
-    ts_args_type = "ptr: Pointer | null, maxBytes?: number",
+    ts_args_type = "ptr: Pointer | ArrayBuffer | ArrayBufferView | null, maxBytes?: number",
     ts_return_type = "string | null"
 )]
 pub fn read_c_string<'env>(
@@ -409,19 +410,25 @@ pub fn read_c_string<'env>(
         (|| -> Result<Value> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
-            let a = address(raw, &state, p.raw(), "readCString(): the pointer", true)?;
-            if a == 0 {
-                return js::null(raw);
-            }
-            let len = match max
+            let max = match max
                 .map(|v| v.raw())
                 .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined)
             {
+                None => None,
+                Some(v) => Some(count(raw, Some(v), "readCString(): maxBytes", 0)?),
+            };
+            // A buffer C wrote a string into: read within it.
+            let (a, max) = match crate::marshal::buffer_data(raw, p.raw()) {
+                Ok(Some((data, n))) => (data as usize, Some(max.map_or(n, |m| m.min(n)))),
+                Err(why) => return Err(Error::new(Code::ArgValue, format!("readCString(): the buffer {why}"))),
+                Ok(None) => (address(raw, &state, p.raw(), "readCString(): the pointer", true)?, max),
+            };
+            if a == 0 {
+                return js::null(raw);
+            }
+            let len = match max {
                 None => libc::strlen(a as *const libc::c_char),
-                Some(v) => {
-                    let m = count(raw, Some(v), "readCString(): maxBytes", 0)?;
-                    libc::strnlen(a as *const libc::c_char, m)
-                }
+                Some(m) => libc::strnlen(a as *const libc::c_char, m),
             };
             let mut out = std::ptr::null_mut();
             check(
@@ -519,4 +526,53 @@ pub fn offsetof(env: &Env, ty: Unknown, field: Unknown) -> napi::Result<u32> {
         })()
         .or_throw(env)
     }
+}
+
+/// A zeroed Buffer of `capacity` bytes for C to write a string into,
+/// holding `initial` (UTF-8, NUL-terminated) when given: pass it for a
+/// `char *` parameter, then read the string back with `readCString(buf)`.
+#[napi(
+    js_name = "stringBuffer",
+    ts_args_type = "capacity: number, initial?: string",
+    ts_return_type = "Uint8Array"
+)]
+pub fn string_buffer<'env>(
+    env: &'env Env,
+    capacity: Unknown<'env>,
+    initial: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let n = count(raw, Some(capacity.raw()), "stringBuffer(): the capacity", 0)?;
+            if n == 0 || n > MAX_COPY_BYTES {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!("stringBuffer(): the capacity must be 1 to {MAX_COPY_BYTES} bytes, got {n}"),
+                ));
+            }
+            let text = match initial.map(|v| v.raw()) {
+                Some(v) => string_arg(raw, v, "stringBuffer(): the initial string")?,
+                None => String::new(),
+            };
+            if text.len() + 1 > n || text.contains('\0') {
+                return Err(Error::new(
+                    if text.contains('\0') { Code::ArgValue } else { Code::ArgRange },
+                    format!(
+                        "stringBuffer(): the initial string ({} bytes of UTF-8 and a NUL, none inside) must fit in {n} bytes",
+                        text.len()
+                    ),
+                ));
+            }
+            let mut out = std::ptr::null_mut();
+            let mut data = std::ptr::null_mut();
+            check(sys::napi_create_buffer(raw, n, &mut data, &mut out), "making a Buffer")?;
+            let bytes = std::slice::from_raw_parts_mut(data as *mut u8, n);
+            bytes.fill(0);
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
 }

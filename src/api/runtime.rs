@@ -127,11 +127,75 @@ pub fn unregister(env: &Env, p: Unknown) -> napi::Result<()> {
 }
 
 /// errno as the last foreign call on this thread left it (captured right
-/// after the call, before Node could change it; 0 if the call did not set it).
-#[napi]
-pub fn errno(env: &Env) -> napi::Result<i32> {
-    let state = unsafe { EnvState::get(env.raw()) }.or_throw(env)?;
-    Ok(state.last_errno.get())
+/// after the call, before Node could change it; 0 if the call did not set
+/// it). `errno(value)` sets it: `errno()` then returns `value`, and the next
+/// foreign call starts with errno at `value` instead of 0.
+#[napi(ts_args_type = "value?: number")]
+pub fn errno(env: &Env, value: Option<Unknown>) -> napi::Result<i32> {
+    unsafe {
+        (|| -> Result<i32> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            if let Some(v) = value.map(|v| v.raw()) {
+                let codec = crate::marshal::codec::Codec {
+                    env: raw,
+                    state: &state,
+                    bigint: false,
+                };
+                let label = || "errno(): the value".to_string();
+                let n = codec.int(
+                    v,
+                    crate::types::Int::new(4, true),
+                    &crate::marshal::codec::Path::Root(&label),
+                )?;
+                let n = n as i32;
+                *state.errno_at = n;
+                state.errno_start.set(n);
+                state.last_errno.set(n);
+            }
+            Ok(state.last_errno.get())
+        })()
+        .or_throw(env)
+    }
+}
+
+/// This environment's `napi_env`, as a Pointer: for C code that itself
+/// uses Node-API. Valid on this thread while the environment lives.
+#[napi(js_name = "envPointer", ts_return_type = "Pointer")]
+pub fn env_pointer<'env>(env: &'env Env) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            state.make_pointer(raw, raw as usize)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// A Pointer's address as a bigint; 0n for null.
+#[napi(ts_args_type = "ptr: Pointer | null", ts_return_type = "bigint")]
+pub fn address(env: &Env, p: Unknown) -> napi::Result<u64> {
+    unsafe {
+        (|| -> Result<u64> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            if js::type_of(raw, p.raw()) == sys::ValueType::napi_null {
+                return Ok(0);
+            }
+            state.read_pointer(raw, p.raw())?.map(|a| a as u64).ok_or_else(|| {
+                Error::new(
+                    Code::ArgType,
+                    format!(
+                        "address(): the argument must be a Pointer or null, got {}",
+                        state.describe(raw, p.raw())
+                    ),
+                )
+            })
+        })()
+        .or_throw(env)
+    }
 }
 
 /// A bound function calling the C function at `addr`, of signature `sig`.

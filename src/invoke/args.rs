@@ -117,6 +117,11 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
                 std::ptr::write_unaligned(slot as *mut usize, addr);
                 Ok(())
             }
+            ArgKind::Pointer(to) if t == ValueType::napi_string && to.is_bytes() => {
+                let addr = scratch.c_string_arg(env, v, &label)?;
+                std::ptr::write_unaligned(slot as *mut usize, addr);
+                Ok(())
+            }
             ArgKind::Pointer(to) => {
                 let addr = if t == ValueType::napi_object && js::is_array(env, v) {
                     out_array(codec, v, to, scratch, &path)?

@@ -52,12 +52,19 @@ pub unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
 
 /// Makes the C call with the arguments in `frame`, writing the result at the
 /// plan's result offset. `avalues` point at each argument in `frame`.
-/// Returns errno as the function left it (`errno_at`: this thread's errno).
+/// Returns errno as the function left it (`errno_at`: this thread's errno,
+/// set to `start` before the call: 0, or what `errno(value)` asked for).
 #[inline(always)]
-pub(crate) unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void, errno_at: *mut i32) -> i32 {
+pub(crate) unsafe fn raw_call(
+    bound: &Bound,
+    frame: *mut u8,
+    avalues: *mut *mut c_void,
+    errno_at: *mut i32,
+    start: i32,
+) -> i32 {
     let plan = &bound.plan;
     unsafe {
-        *errno_at = 0;
+        *errno_at = start;
         match (plan.route, &bound.cif) {
             (Route::Direct { float_ret }, _) => {
                 let r = abi::call(bound.fnptr, frame.add(HEADER) as *const u64, float_ret);
@@ -75,7 +82,7 @@ pub(crate) unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut 
 pub(crate) unsafe fn call_in(state: &EnvState, bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
     bound.lib.enter();
     let level = state.enter_call();
-    let e = unsafe { raw_call(bound, frame, avalues, state.errno_at) };
+    let e = unsafe { raw_call(bound, frame, avalues, state.errno_at, state.errno_start.replace(0)) };
     state.leave_call(level);
     state.last_errno.set(e);
     bound.lib.leave();

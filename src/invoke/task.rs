@@ -98,7 +98,8 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
             refs,
             deferred,
             work: null_mut(),
-            errno: 0,
+            // The errno the call starts with, then the one it left.
+            errno: state.errno_start.replace(0),
             errors,
         });
         let name = js::string(env, "cshared.async")?;
@@ -148,7 +149,7 @@ unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             CURRENT_TASK.with(|t| t.set(std::sync::Arc::as_ptr(&task.errors)));
             let fp = task.frame.as_mut_ptr() as *mut u8;
-            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr(), errno_location());
+            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr(), errno_location(), task.errno);
             CURRENT_TASK.with(|t| t.set(std::ptr::null()));
         }));
     }

@@ -242,6 +242,16 @@ fn flatten(fields: &[Field], base: usize, out: &mut Vec<(Arc<str>, Field)>) {
 }
 
 impl Type {
+    /// `void` or a one-byte integer: what a string may stand for behind a
+    /// pointer (`void *`, `int8_t *`, `unsigned char *`).
+    pub fn is_bytes(&self) -> bool {
+        match self {
+            Type::Void => true,
+            Type::Char(i) | Type::Int(i) => i.bytes == 1,
+            _ => false,
+        }
+    }
+
     pub fn pointer_to(to: Type, to_const: bool) -> Type {
         let target = match &to {
             Type::Record(r) if r.body().is_none() => Target::Record {
