@@ -124,7 +124,11 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
             }
             ArgKind::Pointer(to) => {
                 let addr = if t == ValueType::napi_object && js::is_array(env, v) {
-                    out_array(codec, v, to, scratch, &path)?
+                    let mem = out_array(codec, v, to, scratch, &path)?;
+                    if bound.opts.free.is_some() && to.is_c_string() {
+                        scratch.hand_over(mem as *mut u8, js::array_len(env, v)? as usize);
+                    }
+                    mem
                 } else if t == ValueType::napi_object
                     && matches!(to, Type::Record(_))
                     && buffer_data(env, v) == Ok(None)

@@ -125,12 +125,21 @@ pub(crate) unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8,
                 } else {
                     marshal::c_string_result(codec.env, p)
                 };
-                if bound.opts.free && !p.is_null() {
-                    libc::free(p as *mut c_void);
+                bound.opts.free.release(&bound.lib, p as *mut c_void);
+                v.map(Some)
+            }
+            RetKind::Value(ty) => {
+                let v = codec.decode(ty, ret, true);
+                if bound.opts.free.is_some() {
+                    // The struct's C strings were read (or reading failed):
+                    // free them either way.
+                    for off in marshal::c_string_fields(ty) {
+                        let p = std::ptr::read_unaligned(ret.add(off) as *const *mut c_void);
+                        bound.opts.free.release(&bound.lib, p);
+                    }
                 }
                 v.map(Some)
             }
-            RetKind::Value(ty) => codec.decode(ty, ret, true).map(Some),
             _ => Ok(None),
         }
     }

@@ -209,6 +209,7 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
             bigint: task.bound.opts.bigint,
         };
         task.scratch.finish(&codec).map_err(fail)?;
+        task.scratch.free_handed_over(task.bound.opts.free, &task.bound.lib);
         let ret = (task.frame.as_ptr() as *const u8).add(task.bound.plan.ret_offset);
         if let Some(v) = native_result(&codec, &task.bound, ret, false).map_err(fail)? {
             return Ok(v);

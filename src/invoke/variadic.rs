@@ -158,6 +158,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         }
         released?;
         scratch.finish(&codec)?;
+        scratch.free_handed_over(bound.opts.free, &bound.lib);
         if let Some(v) = native_result(&codec, bound, ret, false)? {
             return Ok(v);
         }

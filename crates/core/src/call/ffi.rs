@@ -40,7 +40,7 @@ pub fn ffi_type(t: &Type) -> Result<FfiType, String> {
         Type::F64 => FfiType::f64(),
         Type::Pointer(_) => FfiType::pointer(),
         Type::Go(GoType::String) => FfiType::structure([FfiType::pointer(), FfiType::i64()]),
-        Type::Go(GoType::Slice) => FfiType::structure([FfiType::pointer(), FfiType::i64(), FfiType::i64()]),
+        Type::Go(GoType::Slice(_)) => FfiType::structure([FfiType::pointer(), FfiType::i64(), FfiType::i64()]),
         Type::Record(_) if t.by_value_problem().is_none() => record_type(t)?,
         other => {
             return Err(other

@@ -80,7 +80,7 @@ pub fn builtin_type(name: &str) -> Option<Type> {
         "float32" | "GoFloat32" => Type::F32,
         "float64" | "GoFloat64" => Type::F64,
         "GoString" | "_GoString_" => Type::Go(GoType::String),
-        "GoSlice" => Type::Go(GoType::Slice),
+        "GoSlice" => Type::Go(GoType::SLICE),
         // Go declares these as `void *` in every header.
         "GoMap" | "GoChan" => Type::pointer_to(Type::Void, false),
         "GoInterface" => go_interface(),
