@@ -264,7 +264,8 @@ pub fn func_at<'env>(
             let state = EnvState::get(raw)?;
             let addr = code_address(raw, &state, p.raw(), "func(): the pointer")?;
             let sig = callback_sig(raw, &state, ty.raw(), "func(): the type")?;
-            let opts = super::options(raw, opts.map(|o| o.raw()), Default::default(), "func()")?;
+            let none = crate::library::LibCore::detached();
+            let opts = super::options(raw, opts.map(|o| o.raw()), Default::default(), "func()", Some(&none))?;
             bind_pointer(raw, &state, addr, &sig, opts)
         })()
     }
