@@ -39,6 +39,11 @@ pub struct Scratch {
     /// caller's to free: the C array, and the pointers cshared put in it
     /// (those are never freed; what C put in their place is).
     handed: Vec<(*mut u8, Vec<usize>)>,
+    /// JS functions met inside arrays and structs, for function pointers:
+    /// where the code address goes, the signature and the function. The
+    /// invoker lends each a closure once conversion is done (marshal sits
+    /// below the callback layer).
+    pub(crate) functions: Vec<(*mut u8, std::sync::Arc<crate::types::Signature>, Value)>,
 }
 
 /// After the call, decode `count` values of `ty` at `mem` back into `target`
@@ -73,6 +78,7 @@ impl Scratch {
             std::ptr::addr_of_mut!((*p).task).write(None);
             std::ptr::addr_of_mut!((*p).keep).write(false);
             std::ptr::addr_of_mut!((*p).handed).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).functions).write(Vec::new());
             s.assume_init()
         }
     }
@@ -100,7 +106,11 @@ impl Scratch {
 
     /// Whether nothing was made that must outlive a call.
     pub fn is_empty(&self) -> bool {
-        self.used == 0 && self.heap.is_empty() && self.writebacks.is_empty() && self.lent.is_empty()
+        self.used == 0
+            && self.heap.is_empty()
+            && self.writebacks.is_empty()
+            && self.lent.is_empty()
+            && self.functions.is_empty()
     }
 
     /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
@@ -229,6 +239,11 @@ impl Scratch {
                         assign(env, target, fresh)?;
                     } else {
                         for i in 0..wb.count {
+                            // A JS function lent for a function-pointer element stays.
+                            let old = js::get_element(env, target, i as u32)?;
+                            if js::type_of(env, old) == sys::ValueType::napi_function {
+                                continue;
+                            }
                             let v = codec.decode(&wb.ty, wb.mem.add(i * size), true)?;
                             js::set_element(env, target, i as u32, v)?;
                         }
@@ -250,6 +265,12 @@ unsafe fn assign(env: napi_env, target: Value, source: Value) -> Result<()> {
         let n = js::array_len(env, keys)?;
         for i in 0..n {
             let k = js::get_element(env, keys, i)?;
+            // A JS function lent for a function-pointer field stays.
+            let mut old = null_mut();
+            check(sys::napi_get_property(env, target, k, &mut old), "reading a field")?;
+            if js::type_of(env, old) == sys::ValueType::napi_function {
+                continue;
+            }
             let mut v = null_mut();
             check(sys::napi_get_property(env, source, k, &mut v), "reading a field")?;
             check(sys::napi_set_property(env, target, k, v), "writing a field")?;
