@@ -201,3 +201,61 @@ test('JS functions inside arrays and structs of function pointers are lent for t
     cshared.free(p);
   }
 });
+
+test('type definitions from JS: self references, opaque types completed later, names checked, own properties only', () => {
+  const { struct, opaque, sizeof, encode, alloc, free, makePointer } = cshared;
+  const lib = load(callbacks());
+  // A struct that points to itself, named in its own fields.
+  const Node = struct('node', { value: 'int', next: 'node *' });
+  assert.equal(sizeof(Node), 16);
+  const sumNodes = lib.func('int sum_nodes(node *n)');
+  const n2 = alloc(Node);
+  const n1 = alloc(Node);
+  try {
+    encode(n2, Node, { value: 5, next: null });
+    encode(n1, Node, { value: 7, next: n2 });
+    assert.equal(sumNodes(n1), 12);
+    assert.deepEqual(decode(n1, Node), { value: 7, next: n2 });
+  } finally {
+    free(n1);
+    free(n2);
+  }
+  // Opaque first, a function bound while it is so, the fields after.
+  const Later = opaque('parity_later');
+  assert.equal(Later.size, null);
+  assert.throws(() => sizeof(Later), { code: 'ERR_ARG_VALUE' });
+  const T = callback('int parity_later_fn(parity_later *p)');
+  const bound = lib.func('int sum_nodes(parity_later *n)');
+  struct('parity_later', { value: 'int', next: 'parity_later *' });
+  assert.equal(Later.size, 16); // the same type, completed
+  assert.equal(sizeof('parity_later'), 16);
+  assert.equal(bound({ value: 3, next: null }), 3);
+  assert.ok(T);
+  // Another layout under a complete name is refused.
+  assert.throws(() => struct('parity_later', { value: 'char' }), { code: 'ERR_ARG_VALUE', message: /parity_later/ });
+  assert.equal(sizeof('parity_later'), 16);
+  // Field names must be C identifiers.
+  assert.throws(() => struct({ 'dummy ': 'int' }), { code: 'ERR_ARG_VALUE', message: /not a field name/ });
+  assert.throws(() => struct({ '1x': 'int' }), { code: 'ERR_ARG_VALUE' });
+  // Only own properties are fields.
+  Object.prototype.stuff = 'int'; // eslint-disable-line no-extend-native
+  try {
+    assert.equal(sizeof(struct({ a: 'char' })), 1);
+  } finally {
+    delete Object.prototype.stuff;
+  }
+  assert.ok(makePointer);
+});
+
+test('a TypedArray in a pointer field stays after a by-pointer call; strings fill byte arrays', () => {
+  const lib = load(callbacks());
+  cdef('struct fill { uint8_t *data; int n; }; struct named { int8_t name[64]; int id; };');
+  const data = new Uint8Array(4);
+  const f = { data, n: 4 };
+  lib.func('void fill_field(struct fill *f)')(f);
+  assert.equal(f.data, data);
+  assert.deepEqual([...data], [1, 2, 3, 4]);
+  assert.equal(f.n, -4);
+  assert.equal(lib.func('size_t named_len(struct named n)')({ name: 'Hello!', id: 1 }), 6);
+  assert.throws(() => lib.func('size_t named_len(struct named n)')({ name: 'x'.repeat(65), id: 1 }), { code: 'ERR_ARG_RANGE' });
+});

@@ -101,6 +101,7 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
 unsafe fn field_spec(
     env: sys::napi_env,
     state: &EnvState,
+    scope: &Scope,
     v: Value,
     what: &str,
 ) -> Result<(Type, Option<u32>, Option<usize>)> {
@@ -119,11 +120,11 @@ unsafe fn field_spec(
                     _ => (text.clone(), None),
                 };
                 let s = js::string(env, &ty_text)?;
-                Ok((type_arg(env, state, &Scope::new(), s, what)?, bits, None))
+                Ok((type_arg(env, state, scope, s, what)?, bits, None))
             }
             sys::ValueType::napi_object if ctype_of(env, v).is_none() => {
                 let t = js::get(env, v, c"type")?;
-                let ty = type_arg(env, state, &Scope::new(), t, &format!("{what}.type"))?;
+                let ty = type_arg(env, state, scope, t, &format!("{what}.type"))?;
                 let num = |key: &std::ffi::CStr| -> Result<Option<f64>> {
                     let n = js::get(env, v, key)?;
                     match js::type_of(env, n) {
@@ -203,10 +204,7 @@ unsafe fn make_record(
         // struct(name, fields, options) or struct(fields, options)
         let (name, fields, opts) = if js::type_of(env, a) == sys::ValueType::napi_string {
             let n = js::get_string(env, a)?;
-            if !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                || n.is_empty()
-                || n.starts_with(|c: char| c.is_ascii_digit())
-            {
+            if !is_identifier(&n) {
                 return Err(Error::new(
                     Code::ArgValue,
                     format!("{fname}: '{n}' is not a C identifier"),
@@ -225,8 +223,37 @@ unsafe fn make_record(
                 )
             })?;
         let (max_align, align) = record_options(env, opts, fname)?;
+        // The record exists before its fields, so that they may point to it
+        // (`struct('Node', { next: 'Node *' })`). A record the registry has
+        // as incomplete (`opaque('Node')`, `struct Node;`) is completed in
+        // place, so every type that points to it sees the fields.
+        let rec = match &name {
+            Some(n) => match state.registry().records.get(n.as_str()) {
+                Some(old) if old.body().is_none() && old.kind == kind => old.clone(),
+                _ => std::sync::Arc::new(crate::types::Record::new(kind, Some(std::sync::Arc::from(n.as_str())))),
+            },
+            None => std::sync::Arc::new(crate::types::Record::new(kind, None)),
+        };
+        let mut own = Scope::new();
+        if let Some(n) = &name {
+            let n: std::sync::Arc<str> = std::sync::Arc::from(n.as_str());
+            own.records.insert(n.clone(), rec.clone());
+            own.typedefs.insert(n, Type::Record(rec.clone()));
+        }
+        // Own enumerable string keys only: an enumerable property of
+        // Object.prototype is not a field.
         let mut keys = std::ptr::null_mut();
-        check(sys::napi_get_property_names(env, fields, &mut keys), "listing fields")?;
+        check(
+            sys::napi_get_all_property_names(
+                env,
+                fields,
+                sys::KeyCollectionMode::own_only,
+                sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+                sys::KeyConversion::numbers_to_strings,
+                &mut keys,
+            ),
+            "listing fields",
+        )?;
         let mut b = crate::types::RecordBuilder::new(kind, max_align);
         for i in 0..js::array_len(env, keys)? {
             let k = js::get_element(env, keys, i)?;
@@ -234,19 +261,21 @@ unsafe fn make_record(
             let mut v = std::ptr::null_mut();
             check(sys::napi_get_property(env, fields, k, &mut v), "reading a field")?;
             let what = format!("{fname}: field '{key}'");
-            if key.is_empty() || key.contains('\0') {
-                return Err(Error::new(Code::ArgValue, format!("{what} is not a field name")));
+            if !is_identifier(&key) {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!("{fname}: '{}' is not a field name (a C identifier)", key.escape_debug()),
+                ));
             }
-            let (ty, bits, falign) = field_spec(env, &state, v, &what)?;
+            let (ty, bits, falign) = field_spec(env, &state, &own, v, &what)?;
             let r = match bits {
                 Some(w) => b.bitfield(Some(std::sync::Arc::from(key.as_str())), ty, w),
                 None => b.field(Some(std::sync::Arc::from(key.as_str())), ty, falign),
             };
             r.map_err(|e| Error::new(Code::ArgValue, format!("{what}: {e}")))?;
         }
-        let rec = crate::types::Record::new(kind, name.as_deref().map(std::sync::Arc::from));
         rec.complete(b.finish(align));
-        let ty = Type::Record(std::sync::Arc::new(rec));
+        let ty = Type::Record(rec);
         if let (Some(n), Type::Record(r)) = (&name, &ty) {
             let n: std::sync::Arc<str> = std::sync::Arc::from(n.as_str());
             let mut names = Scope::new();
@@ -256,6 +285,13 @@ unsafe fn make_record(
         }
         ctype_value(env, ty)
     }
+}
+
+/// A C identifier: letters, digits and `_`, not starting with a digit.
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Declares `names` in the registry, or none of them if one already means

@@ -224,7 +224,10 @@ impl Codec<'_> {
             let esize = a.elem.size().unwrap_or(0);
             std::ptr::write_bytes(dst, 0, n * esize);
             let t = js::type_of(env, v);
-            if t == ValueType::napi_string && matches!(a.elem, Type::Char(_)) {
+            // A string fills a char array, or any array of bytes (int8_t[64]).
+            if t == ValueType::napi_string
+                && (matches!(a.elem, Type::Char(_)) || matches!(&a.elem, Type::Int(i) if i.bytes == 1))
+            {
                 let bytes = js::get_string(env, v)?.into_bytes();
                 if bytes.len() > n {
                     return Err(Error::new(

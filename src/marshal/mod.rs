@@ -236,7 +236,7 @@ impl Scratch {
                     let size = wb.ty.size().unwrap_or(0);
                     if wb.count == 0 {
                         let fresh = codec.decode(&wb.ty, wb.mem, true)?;
-                        assign(env, target, fresh)?;
+                        assign(env, codec.state, target, fresh)?;
                     } else {
                         for i in 0..wb.count {
                             // A JS function lent for a function-pointer element stays.
@@ -258,7 +258,7 @@ impl Scratch {
 
 /// `Object.assign(target, source)` for the own enumerable string keys of a
 /// freshly decoded object.
-unsafe fn assign(env: napi_env, target: Value, source: Value) -> Result<()> {
+unsafe fn assign(env: napi_env, state: &EnvState, target: Value, source: Value) -> Result<()> {
     unsafe {
         let mut keys = null_mut();
         check(sys::napi_get_property_names(env, source, &mut keys), "listing fields")?;
@@ -273,6 +273,13 @@ unsafe fn assign(env: napi_env, target: Value, source: Value) -> Result<()> {
             }
             let mut v = null_mut();
             check(sys::napi_get_property(env, source, k, &mut v), "reading a field")?;
+            // A buffer passed for a pointer field stays, where C wrote into
+            // it, unless C pointed the field elsewhere.
+            if let Ok(Some((data, _))) = buffer_data(env, old) {
+                if state.read_pointer(env, v)? == Some(data as usize) {
+                    continue;
+                }
+            }
             check(sys::napi_set_property(env, target, k, v), "writing a field")?;
         }
         Ok(())

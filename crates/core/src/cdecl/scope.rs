@@ -87,13 +87,12 @@ impl Scope {
         for (name, r) in &new.records {
             match self.records.get(name) {
                 Some(old) if old.body().is_none() && r.body().is_some() => {
-                    let old = old.clone();
-                    for t in self.typedefs.values_mut() {
-                        if matches!(t, Type::Record(o) if Arc::ptr_eq(o, &old)) {
-                            *t = Type::Record(r.clone());
-                        }
+                    // Completed in place: every type that points to the
+                    // incomplete record (a function bound while it was
+                    // opaque, a typedef) now sees its fields.
+                    if let Some(body) = r.body() {
+                        old.complete(body.clone());
                     }
-                    self.records.insert(name.clone(), r.clone());
                 }
                 Some(_) => {}
                 None => {
