@@ -90,6 +90,7 @@ pub fn make_pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Res
                 env: raw,
                 state: &state,
                 bigint: false,
+                moved: &[],
             };
             let label = || "makePointer(): the address".to_string();
             let int = crate::types::Int::new(8, false);
@@ -188,6 +189,7 @@ pub fn decode<'env>(
                 env: raw,
                 state: &state,
                 bigint: false,
+                moved: &[],
             };
             match n
                 .map(|v| v.raw())
@@ -225,7 +227,12 @@ pub fn encode(env: &Env, p: Unknown, ty: Unknown, value: Unknown) -> napi::Resul
             let state = EnvState::get(raw)?;
             let a = address(raw, &state, p.raw(), "encode(): the pointer", false)?;
             let (t, size) = sized(raw, &state, ty.raw(), "encode(): the type")?;
-            let codec = Codec { env: raw, state: &state, bigint: false };
+            let codec = Codec {
+                env: raw,
+                state: &state,
+                bigint: false,
+                moved: &[],
+            };
             // Encode into a copy first, so a bad value leaves memory untouched.
             let mut tmp = vec![0u128; size.div_ceil(16)];
             let mut scratch = Scratch::new();
