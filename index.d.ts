@@ -18,12 +18,35 @@ export interface Pointer {
   toString(): string
 }
 
+/**
+ * A `file:` URL: a WHATWG `URL` object such as `new URL('./libmod.so', import.meta.url)`
+ * (typed by its shape, so that no DOM or Node typings are needed).
+ */
+export interface FileURL {
+  readonly href: string
+  readonly protocol: string
+  readonly hostname: string
+  readonly pathname: string
+}
+
 /** Options for `load()`. */
 export interface LoadOptions {
   /** Return 64-bit integers as bigint always (default: number when exact, bigint otherwise). */
   bigint?: boolean
-  /** The library's C header: a path, or its text. Every function it declares is bound. */
-  header?: string | { text: string; path?: string }
+  /** The library's C header: a path (or file: URL), or its text. Every function it declares is bound. */
+  header?: string | FileURL | { text: string; path?: string }
+  /**
+   * With a Go library's `header`: the Go package's directory or one `.go` file (a path or file: URL).
+   * Its `//export` signatures give slices their element types, results Go's names, and the typings
+   * Go's doc comments. Without it, a `GoSlice` of the header takes only null.
+   */
+  goSource?: string | FileURL
+  /**
+   * Header functions whose C strings are the caller's (the `char *` result, `char *` fields of a
+   * struct result, strings left in `char **` parameters): read, then freed with libc's `free()`
+   * (`true`) or the library's function of that name: `{ Reverse: true, Slugify: 'TkFree' }`.
+   */
+  free?: Readonly<Record<string, boolean | string>>
   /** Where the header's own `#include "..."` files are found, besides next to it. */
   includeDirs?: readonly string[]
   /** Macros defined before the header is read, as with `-D`. */
@@ -34,6 +57,8 @@ export interface LoadOptions {
 export interface TypingsOptions {
   /** The exported interface's name (default: from the header's file name, `libmod.h` → `Libmod`). */
   name?: string
+  /** The Go package's directory or `.go` file, as for `load()`: typed slices, result names, doc comments. */
+  goSource?: string | FileURL
   includeDirs?: readonly string[]
   defines?: Readonly<Record<string, string | number | boolean>>
 }
@@ -42,8 +67,12 @@ export interface TypingsOptions {
 export interface FuncOptions {
   /** Return 64-bit integers as bigint always (default: the library's setting). */
   bigint?: boolean
-  /** The `char *` result belongs to the caller: read it, then free() it. */
-  free?: boolean
+  /**
+   * The C strings the function hands over (its `char *` result, `char *` fields of its struct
+   * result, strings left in `char **` parameters) are the caller's: read them, then free them with
+   * libc's free() (`true`) or the library's function of this name.
+   */
+  free?: boolean | string
 }
 
 /** A declaration in a header that cshared skipped, and why. */
@@ -146,9 +175,21 @@ type CshIntSmall =
   | 'uint32_t' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'GoInt8' | 'GoUint8' | 'GoInt16'
   | 'GoUint16' | 'GoInt32' | 'GoUint32' | 'wchar_t' | 'char16_t' | 'char32_t'
 type CshFloat = 'float' | 'double' | 'float32' | 'float64' | 'GoFloat32' | 'GoFloat64'
-/** What kind of C type the words name. */
+/** TypedArrays by Go element type, for `[]float64` and the like (`int` and `uint` are 64-bit). */
+type CshGoArrays = {
+  int8: Int8Array; uint8: Uint8Array; byte: Uint8Array; int16: Int16Array; uint16: Uint16Array
+  int32: Int32Array; rune: Int32Array; uint32: Uint32Array; int64: BigInt64Array; int: BigInt64Array
+  uint64: BigUint64Array; uint: BigUint64Array; uintptr: BigUint64Array; float32: Float32Array; float64: Float64Array
+}
+type CshGoElem<E extends string> = E extends `Go${infer R}` ? Lowercase<R> : E
+/** What a Go slice of element type E takes: its TypedArray, a plain array, or null. */
+type CshSliceIn<E extends string> = CshGoElem<E> extends infer G extends keyof CshGoArrays
+  ? CshGoArrays[G] | (CshGoArrays[G] extends BigInt64Array | BigUint64Array ? Array<number | bigint> : number[]) | null
+  : CValue
+/** What kind of C type the words name (`[]T` for a Go slice of T). */
 type CshKind<W extends string[]> = CshCount<W, '*'> extends 0
-  ? CshHas<W, 'void'> extends true ? 'void'
+  ? CshHas<W, `[]${string}`> extends true ? Extract<W[number], `[]${string}`>
+    : CshHas<W, 'void'> extends true ? 'void'
     : CshHas<W, 'double'> extends true ? (CshHas<W, 'long'> extends true ? 'other' : 'float')
     : CshHas<W, CshFloat> extends true ? 'float'
     : CshHas<W, 'bool' | '_Bool'> extends true ? 'bool'
@@ -166,7 +207,8 @@ type CshInValue = {
   float: number
   bool: boolean
   gostring: string | null
-  goslice: ArrayBufferView | ArrayBuffer | Array<number | bigint> | null
+  /** A GoSlice of unknown element type takes only nil (see goSource). */
+  goslice: null
   int64: number | bigint
   int: number | bigint
   string: string | Pointer | ArrayBufferView | ArrayBuffer | null
@@ -185,11 +227,13 @@ type CshOutValue = {
   pointer: Pointer | null
   other: CValue
 }
+type CshIn<K> = K extends `[]${infer E}` ? CshSliceIn<E> : CshInValue[K & keyof CshInValue]
+type CshOut<K> = K extends `[]${string}` ? CshOutValue['goslice'] : CshOutValue[K & keyof CshOutValue]
 type CshSplit<S extends string> = S extends `${infer A},${infer B}` ? [A, ...CshSplit<B>] : [S]
 type CshParams<P extends string[]> = P extends [infer H extends string, ...infer R extends string[]]
   ? CshWords<CshSpaced<H>> extends ['...']
     ? [...args: CValue[]]
-    : [CshInValue[CshKind<CshWords<CshSpaced<H>>>], ...CshParams<R>]
+    : [CshIn<CshKind<CshWords<CshSpaced<H>>>>, ...CshParams<R>]
   : []
 type CshParamList<S extends string> = CshWords<S> extends [] | ['void'] ? [] : CshParams<CshSplit<S>>
 /** The function type `lib.func(prototype)` returns for a prototype string. */
@@ -199,7 +243,7 @@ export type ProtoFunction<S extends string> = string extends S
     ? CshWords<Tail> extends [] | [';']
       ? Params extends `${string}(${string}`
         ? ForeignFunction
-        : CFunction<CshParamList<Params>, CshOutValue[CshKind<CshWords<CshSpaced<Head>> extends [...infer R extends string[], string] ? R : []>]>
+        : CFunction<CshParamList<Params>, CshOut<CshKind<CshWords<CshSpaced<Head>> extends [...infer R extends string[], string] ? R : []>>>
       : ForeignFunction
     : ForeignFunction
 
@@ -210,6 +254,24 @@ export interface Library {
    */
   func(name: string, result: TypeSpec, params: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
 }
+
+/** Memory `decode()` reads and `encode()` writes: a Pointer, or a buffer (bounded by its length). */
+export type Memory = Pointer | ArrayBuffer | ArrayBufferView
+
+/**
+ * Reads the C value(s) of `type` at `ptr`, from byte `offset` when given:
+ * one value, an array of `count`, or with `count` -1 the values up to the
+ * first zero one. For a function type, the function at `ptr` (see `func()`).
+ */
+export declare function decode(ptr: Memory, type: TypeSpec, count?: number): CValue
+export declare function decode(ptr: Memory, offset: number, type: TypeSpec, count?: number): CValue
+/**
+ * Writes `value` as a C value of `type` at `ptr`, from byte `offset` when
+ * given. Strings inside it are not kept alive: write pointers to memory you
+ * allocated instead.
+ */
+export declare function encode(ptr: Memory, type: TypeSpec, value: CValue): void
+export declare function encode(ptr: Memory, offset: number, type: TypeSpec, value: CValue): void
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -258,6 +320,9 @@ export declare class Library {
   close(): void
 }
 
+/** A Pointer's address as a bigint; 0n for null. */
+export declare function address(ptr: Pointer | null): bigint
+
 /** `alignof(type)`. */
 export declare function alignof(type: TypeSpec): number
 
@@ -269,6 +334,12 @@ export declare function alloc(type: TypeSpec, count?: number): Pointer
 
 /** A fixed-size array type: `array('int', 4)` is `int[4]`. */
 export declare function array(type: TypeSpec, length: number): CType
+
+/**
+ * Calls the C function at `ptr`, declared by `type` (see `func()`), once:
+ * `call(ptr, 'int (int, int)', 2, 3)`.
+ */
+export declare function call(ptr: Pointer, type: TypeSpec, ...args: CValue[]): CValue | undefined
 
 /**
  * A callback type from a prototype:
@@ -291,20 +362,19 @@ export declare function cdef(declarations: string): Record<string, CType>
  */
 export declare function copyBytes(ptr: Pointer, length: number): Uint8Array
 
-/** Reads the C value(s) of `type` at `ptr`: one value, or an array of `count`. */
-export declare function decode(ptr: Pointer, type: TypeSpec, count?: number): CValue
-
 /**
- * Writes `value` as a C value of `type` at `ptr`. Strings inside it are not
- * kept alive: write pointers to memory you allocated instead.
+ * This environment's `napi_env`, as a Pointer: for C code that itself
+ * uses Node-API. Valid on this thread while the environment lives.
  */
-export declare function encode(ptr: Pointer, type: TypeSpec, value: CValue): void
+export declare function envPointer(): Pointer
 
 /**
  * errno as the last foreign call on this thread left it (captured right
- * after the call, before Node could change it; 0 if the call did not set it).
+ * after the call, before Node could change it; 0 if the call did not set
+ * it). `errno(value)` sets it: `errno()` then returns `value`, and the next
+ * foreign call starts with errno at `value` instead of 0.
  */
-export declare function errno(): number
+export declare function errno(value?: number): number
 
 /**
  * Frees memory from `alloc()`. null is ignored. Any other Pointer (one
@@ -315,12 +385,21 @@ export declare function errno(): number
 export declare function free(ptr: Pointer | null): void
 
 /**
+ * A JS function calling the C function at `ptr` (a function pointer C
+ * returned or stored), declared by `type`: a `callback()` type, a function
+ * pointer type's name, or a prototype. It is a bound function like
+ * `lib.func()`'s, with `.async()` and variadic arguments. Calling a pointer
+ * that is not a function of that type is undefined behaviour.
+ */
+export declare function func(ptr: Pointer, type: TypeSpec, options?: FuncOptions): ForeignFunction
+
+/**
  * Loads a shared library: a path (`./libmod.so`), a name the system loader
  * finds (`libz.so.1`), or null for the running process. With `{ header }`,
  * every function the header declares is bound (on first use), and its types
  * and constants are in `lib.types` and `lib.constants`.
  */
-export declare function load<T extends object = {}>(path: string | null, options?: LoadOptions): Library & T
+export declare function load<T extends object = {}>(path: string | FileURL | null, options?: LoadOptions): Library & T
 
 /**
  * A Pointer for an address (a number or bigint), or null for 0. For addresses C code gave
@@ -345,9 +424,10 @@ export declare function pointer(type: TypeSpec): CType
 
 /**
  * Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
- * bytes when given). null for a NULL pointer.
+ * bytes when given), or in a buffer C wrote it into (at most its length).
+ * null for a NULL pointer.
  */
-export declare function readCString(ptr: Pointer | null, maxBytes?: number): string | null
+export declare function readCString(ptr: Pointer | ArrayBuffer | ArrayBufferView | null, maxBytes?: number): string | null
 
 /**
  * Makes a JS function callable from C for as long as it stays registered:
@@ -362,6 +442,13 @@ export declare function register(fn: (...args: never[]) => unknown, type: TypeSp
 export declare function sizeof(type: TypeSpec): number
 
 /**
+ * A zeroed Buffer of `capacity` bytes for C to write a string into,
+ * holding `initial` (UTF-8, NUL-terminated) when given: pass it for a
+ * `char *` parameter, then read the string back with `readCString(buf)`.
+ */
+export declare function stringBuffer(capacity: number, initial?: string): Uint8Array
+
+/**
  * A struct type: `struct('point', { x: 'int', y: 'int' })`. Fields are in
  * declaration order; `'uint32_t:3'` is a bitfield; `{ packed: true }`,
  * `{ pack: n }` and `{ align: n }` change the layout as their C
@@ -374,7 +461,7 @@ export declare function struct(nameOrFields: string | Record<string, FieldSpec>,
  * `typings({ text })`. The module exports an interface (named after the
  * header, or `options.name`) to use as `load<Name>(path, { header })`.
  */
-export declare function typings(header: string | { text: string; path?: string }, options?: TypingsOptions): string
+export declare function typings(header: string | FileURL | { text: string; path?: string }, options?: TypingsOptions): string
 
 /** A union type: `union('value', { i: 'int64_t', d: 'double' })`. */
 export declare function union(nameOrFields: string | Record<string, FieldSpec>, fieldsOrOptions?: Record<string, FieldSpec> | RecordOptions, options?: RecordOptions): CType

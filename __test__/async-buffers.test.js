@@ -59,6 +59,11 @@ test('a resizable ArrayBuffer shrunk mid-call: only views still wholly there get
   });
 });
 
+test('a char ** out-parameter holding a Buffer, with { free: true }: only C\'s new string is freed', () => {
+  const second = ['first', 'second'];
+  assert.deepEqual(scenario('handed'), { out: second, again: ['again', 'second'] });
+});
+
 const fill = lib.func('void fill_later(uint8_t *buf, size_t n)');
 const expected = (n) => Array.from({ length: n }, (_, i) => (255 - i) & 0xff);
 
@@ -138,7 +143,7 @@ test('views of one buffer in one call share one copy', async () => {
 });
 
 test('a GoSlice over a buffer is copied and copied back', async () => {
-  const fillSlice = lib.func('long long fill_slice(GoSlice s, int value)');
+  const fillSlice = lib.func('long long fill_slice([]byte s, int value)');
   const ab = new ArrayBuffer(32);
   const u = new Uint8Array(ab, 8, 16);
   assert.equal(await fillSlice.async(u, 3), 16);

@@ -215,11 +215,15 @@ test('pointers: opaque values that round-trip, NULL ⇄ null', () => {
   assert.equal(byteAt(p, 5), 99);
 });
 
-test('pointers: numbers, strings and plain objects are not pointers', () => {
+test('pointers: numbers and plain objects are not pointers; strings only stand for void * and byte pointers', () => {
   const id = lib.func('void *id_ptr(void *p)');
-  for (const bad of [0, 1234, 1n, 'abc', {}, [], true, () => {}, Symbol('x'), undefined]) {
+  for (const bad of [0, 1234, 1n, {}, [], true, () => {}, Symbol('x'), undefined]) {
     assert.throws(() => id(bad), { name: 'TypeError', code: 'ERR_ARG_TYPE' }, String(typeof bad));
   }
+  // A string for void * is its UTF-8 bytes for the call (koffi does the same).
+  assert.ok(id('abc') !== null);
+  const idInt = lib.func('int *id_ptr(int *p)');
+  assert.throws(() => idInt('abc'), { name: 'TypeError', code: 'ERR_ARG_TYPE' });
   // A Pointer cannot be forged.
   const p = id(Buffer.alloc(1));
   assert.throws(() => new p.constructor(Symbol(), 1, 0), { name: 'TypeError' });

@@ -110,20 +110,21 @@ test('a char * result owned by the caller is freed with { free: true }', (t) => 
   assert.throws(() => l.func('GoInt Len(GoString s)', { free: true }), { code: 'ERR_UNSUPPORTED', message: /char \*/ });
 });
 
-test('GoSlice from TypedArrays, Buffers and arrays of integers; Go writes come back', (t) => {
+test('GoSlice declared []T in the prototype: TypedArrays of T, Buffers for []byte, plain arrays; Go writes come back', (t) => {
   const l = gotypes(t);
   if (!l) return;
-  const sumInts = l.func('GoInt SumInts(GoSlice xs)');
-  const sumFloats = l.func('GoFloat64 SumFloats(GoSlice xs)');
-  const double = l.func('void Double(GoSlice xs)');
-  const fill = l.func('GoInt FillBytes(GoSlice b)');
-  const lenCap = l.func('GoInt SliceLen(GoSlice xs)');
+  const sumInts = l.func('GoInt SumInts([]int xs)');
+  const sumFloats = l.func('GoFloat64 SumFloats([]float64 xs)');
+  const double = l.func('void Double([]int xs)');
+  const fill = l.func('GoInt FillBytes([]byte b)');
+  const lenCap = l.func('GoInt SliceLen([]int32 xs)');
   assert.equal(sumInts([1, 2, 3, 4]), 10);
   assert.equal(sumInts([2n ** 40n, -1]), 2 ** 40 - 1);
   assert.equal(sumInts(new BigInt64Array([5n, 6n])), 11);
   assert.equal(sumInts([]), 0);
   assert.equal(sumInts(null), 0);
   assert.equal(sumFloats(new Float64Array([0.5, 1.25, 2])), 3.75);
+  assert.equal(sumFloats([0.5, 1.25, 2]), 3.75);
   const arr = [1, -2, 3];
   double(arr);
   assert.deepEqual(arr, [2, -4, 6]);
@@ -133,12 +134,34 @@ test('GoSlice from TypedArrays, Buffers and arrays of integers; Go writes come b
   const b = Buffer.alloc(4);
   assert.equal(fill(b), 4);
   assert.deepEqual([...b], [1, 2, 3, 4]);
+  const u8 = new Uint8Array(3);
+  assert.equal(fill(u8), 3);
+  assert.deepEqual([...u8], [1, 2, 3]);
   // len and cap count elements, not bytes.
   assert.equal(lenCap(new Int32Array(5)), 5005);
+  assert.equal(lenCap([1, 2]), 2002);
   assert.throws(() => sumInts(['a']), { name: 'TypeError', code: 'ERR_ARG_TYPE', message: /SumInts\(\): argument 1 \(xs\)\[0\]/ });
   assert.throws(() => sumInts([1.5]), { name: 'RangeError', code: 'ERR_ARG_RANGE' });
+  assert.throws(() => sumInts([2n ** 63n]), { name: 'RangeError', code: 'ERR_ARG_RANGE' });
   assert.throws(() => sumInts('1,2'), { name: 'TypeError', code: 'ERR_ARG_TYPE' });
   assert.throws(() => sumInts({ length: 1 }), { name: 'TypeError', code: 'ERR_ARG_TYPE' });
+  // Any other TypedArray is refused, naming the class expected.
+  assert.throws(() => sumInts(new Int32Array(2)), { code: 'ERR_ARG_TYPE', message: /BigInt64Array.*\[\]int64.*Int32Array/ });
+  assert.throws(() => sumFloats(new Float32Array(2)), { code: 'ERR_ARG_TYPE', message: /Float64Array/ });
+  assert.throws(() => fill(new Uint16Array(2)), { code: 'ERR_ARG_TYPE', message: /Uint8Array/ });
+  assert.throws(() => lenCap(new Uint8Array(20)), { code: 'ERR_ARG_TYPE', message: /Int32Array/ });
+  assert.throws(() => lenCap([2 ** 31]), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => l.func('GoInt SumInts([]string xs)'), { code: 'ERR_PARSE', message: /\[\]string/ });
+});
+
+test('an untyped GoSlice takes only null: Go gets no length it could overrun', (t) => {
+  const l = gotypes(t);
+  if (!l) return;
+  const sumInts = l.func('GoInt SumInts(GoSlice xs)');
+  assert.equal(sumInts(null), 0);
+  for (const v of [[1, 2, 3], [], new BigInt64Array(2), new Uint8Array(16), Buffer.alloc(8), new Float64Array(1)]) {
+    assert.throws(() => sumInts(v), { code: 'ERR_UNSUPPORTED', message: /element type.*goSource.*\[\]float64/s });
+  }
 });
 
 test('multi-value returns come back as an object', (t) => {
@@ -151,7 +174,7 @@ test('multi-value returns come back as an object', (t) => {
   `);
   const divMod = l.func('struct DivMod_return DivMod(GoInt a, GoInt b)');
   assert.deepEqual(divMod(17, 5), { r0: 3, r1: 2 });
-  const minMax = l.func('struct MinMax_return MinMax(GoSlice xs)');
+  const minMax = l.func('struct MinMax_return MinMax([]float64 xs)');
   assert.deepEqual(minMax(new Float64Array([3, -1.5, 8])), { r0: -1.5, r1: 8, r2: 1 });
   assert.deepEqual(minMax(new Float64Array(0)), { r0: 0, r1: 0, r2: 0 });
   const greet = l.func('struct Greet_return Greet(GoString name, GoInt times)');

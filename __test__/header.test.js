@@ -9,6 +9,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { load, readCString, typings, sizeof } = require('..');
 const { cLibrary, goLibrary, goOrSkip, buildDir, root } = require('./helpers/fixtures');
+const { typecheck } = require('./helpers/typecheck');
 
 const headers = path.join(root, 'fixtures', 'headers');
 const demoLib = () => cLibrary('demo', ['-I', headers]);
@@ -46,11 +47,19 @@ test("Go's generated header: every export bound, Go types and multi-value return
   const lib = load(go.path, { header: go.header });
   assert.equal(lib.ModXY(13, 2), 1);
   assert.deepEqual(lib.DivMod(17, 5), { r0: 3, r1: 2 });
-  assert.deepEqual(lib.MinMax(new Float64Array([2, -3, 9])), { r0: -3, r1: 9, r2: 1 });
+  // Without goSource, cgo's untyped GoSlice takes only null.
+  assert.deepEqual(lib.MinMax(null), { r0: 0, r1: 0, r2: 0 });
+  assert.throws(() => lib.MinMax(new Float64Array([2, -3, 9])), { code: 'ERR_UNSUPPORTED', message: /goSource/ });
   assert.deepEqual(lib.Greet('abc', 2), { r0: 'hi', r1: 6 });
   assert.equal(lib.Len('héllo'), 6);
   assert.equal(lib.Static(), 'héllo, 世界 🌍');
-  assert.equal(lib.SumInts([1, 2, 3]), 6);
+  assert.throws(() => lib.SumInts([1, 2, 3]), { code: 'ERR_UNSUPPORTED' });
+  // With it, slices are typed, results named, bool is a boolean.
+  const typed = load(go.path, { header: go.header, goSource: go.source });
+  assert.deepEqual(typed.MinMax(new Float64Array([2, -3, 9])), { min: -3, max: 9, ok: true });
+  assert.equal(typed.SumInts([1, 2, 3]), 6);
+  assert.equal(typed.IsPositive(3), true);
+  assert.deepEqual(typed.DivMod(17, 5), { r0: 3, r1: 2 });
   assert.equal(lib.IsPositive(3), 1);
   assert.equal(lib.types.GoSlice.kind, 'GoSlice');
   assert.equal(lib.types.GoString.kind, 'GoString');
@@ -216,35 +225,6 @@ test('SQLite through sqlite3.h: open, create, insert with bound parameters, read
 
 // ----- typings -----
 
-const tsc = path.join(root, '..', 'node_modules', '.bin', process.platform === 'win32' ? 'tsc.cmd' : 'tsc');
-
-/** Runs tsc --strict on files in a fresh folder that resolves 'cshared' to this package. */
-function typecheck(files) {
-  const dir = fs.mkdtempSync(path.join(buildDir, 'ts-'));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  fs.writeFileSync(
-    path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: 'es2022',
-        module: 'commonjs',
-        types: [],
-        skipLibCheck: false,
-        paths: { cshared: [path.join(root, '..', 'index.d.ts')] },
-      },
-      files: Object.keys(files).filter((f) => f.endsWith('.ts')),
-    }),
-  );
-  try {
-    execFileSync(tsc, ['-p', dir], { encoding: 'utf8', stdio: 'pipe' });
-    return '';
-  } catch (e) {
-    return `${e.stdout}${e.stderr}`;
-  }
-}
-
 test('typings(): the generated d.ts for the demo header type-checks with tsc --strict', () => {
   const dts = typings(path.join(headers, 'demo.h'));
   assert.match(dts, /export interface Demo \{/);
@@ -288,17 +268,22 @@ test('typings for the Go header, zlib.h and sqlite3.h type-check; the CLI writes
   const files = {};
   const go = goLibrary('gotypes');
   if (go) {
-    files['gotypes.d.ts'] = typings(go.header, { name: 'GoTypes' });
+    files['gotypes.d.ts'] = typings(go.header, { name: 'GoTypes', goSource: go.source });
     files['go.ts'] = `
       import { load } from 'cshared'
       import type { GoTypes } from './gotypes'
-      const lib = load<GoTypes>('./libgotypes.so', { header: './libgotypes.h' })
+      const lib = load<GoTypes>('./libgotypes.so', { header: './libgotypes.h', goSource: '.' })
       const r: number | bigint = lib.ModXY(13, 2)
       const d: { r0: number | bigint; r1: number | bigint } = lib.DivMod(7, 2)
       const s: string = lib.Echo('x')
       const n: number | bigint = lib.SumInts([1, 2, 3])
       lib.FillBytes(new Uint8Array(3))
-      void [r, d, s, n]
+      const m: { min: number; max: number; ok: boolean } = lib.MinMax([1.5, 2])
+      const pos: boolean = lib.IsPositive(1)
+      // @ts-expect-error a []int takes a BigInt64Array, not an Int32Array
+      lib.SumInts(new Int32Array(3))
+      const viaUrl = load(new URL('file:///tmp/libgotypes.so'), { header: new URL('file:///tmp/libgotypes.h'), free: { Shout: true } })
+      void [r, d, s, n, m, pos, viaUrl]
     `;
   }
   const zlib = fs.existsSync('/usr/include/zlib.h') ? '/usr/include/zlib.h' : null;
@@ -349,6 +334,16 @@ test('lib.func() is typed from its prototype string', () => {
     const d: number = lib.func('double f(float a, double b)')(1, 2)
     const b: boolean = lib.func('bool ok(int x)')(1)
     const g: string = lib.func('GoString Echo(GoString s)')('a')
+    const sum: number = lib.func('GoFloat64 Sum([]float64 xs)')(new Float64Array(2))
+    lib.func('GoFloat64 Sum([]float64 xs)')([1, 2])
+    lib.func('GoInt SumInts([]int xs)')([1n, 2])
+    lib.func('GoInt Fill([]byte b, GoUint8 v)')(new Uint8Array(2), 1)
+    // @ts-expect-error a []float64 takes a Float64Array, not an Int32Array
+    lib.func('GoFloat64 Sum([]float64 xs)')(new Int32Array(2))
+    // @ts-expect-error a GoSlice of unknown element type takes only null
+    lib.func('GoInt SumInts(GoSlice xs)')([1, 2])
+    const freed: string | null = lib.func('char *Shout(GoString s)', { free: 'TkFree' })('x')
+    void [sum, freed]
     lib.func('int printf(const char *fmt, ...)')('%d', 1)
     const any3 = lib.func('f', 'int', ['int'])
     any3(1)

@@ -22,7 +22,7 @@ const LAYERS = [
 ];
 const SRC = path.join(__dirname, '..', 'src');
 // The core crate's modules, re-exported by lib.rs: below everything here.
-const CORE = new Set(['call', 'cdecl', 'header', 'types', 'typings']);
+const CORE = new Set(['call', 'cdecl', 'fileurl', 'gosrc', 'header', 'types', 'typings']);
 
 function rank(mod) {
   const i = LAYERS.findIndex((l) => l.includes(mod));

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 'use strict';
-// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name]`
+// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--go dir]`
 const fs = require('node:fs');
 const path = require('node:path');
 
 const usage = `Usage:
   cshared typings <header.h> [-o <out.d.ts>] [-I <dir>]... [-D <NAME[=value]>]... [--name <Interface>]
+                  [--go <package dir or .go file>]
 
 Writes TypeScript typings for a C header: one interface whose methods are the
-header's functions, for load<Interface>(libraryPath, { header }).`;
+header's functions, for load<Interface>(libraryPath, { header }). With --go
+(for the header go build wrote), the Go source's //export signatures type
+slices by element, name multiple results as Go does, and add Go's doc
+comments, as load(path, { header, goSource }) does.`;
 
 function fail(msg) {
   process.stderr.write(`cshared: ${msg}\n\n${usage}\n`);
@@ -25,6 +29,7 @@ function main(argv) {
   let header;
   let out;
   let name;
+  let goSource;
   const includeDirs = [];
   const defines = {};
   for (let i = 0; i < rest.length; i++) {
@@ -35,6 +40,7 @@ function main(argv) {
     };
     if (a === '-o' || a === '--out') out = next();
     else if (a === '--name') name = next();
+    else if (a === '--go') goSource = next();
     else if (a === '-I') includeDirs.push(next());
     else if (a.startsWith('-I')) includeDirs.push(a.slice(2));
     else if (a === '-D' || a.startsWith('-D')) {
@@ -50,7 +56,7 @@ function main(argv) {
   const { typings } = require(path.join(__dirname, '..'));
   let text;
   try {
-    text = typings(header, { includeDirs, defines, name });
+    text = typings(header, { includeDirs, defines, name, goSource });
   } catch (e) {
     process.stderr.write(`cshared: ${e.message}\n`);
     process.exit(1);

@@ -15,6 +15,15 @@ use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// Where a bound function's code is.
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    /// A symbol of the library, looked up once the signature is planned.
+    Symbol(&'a str),
+    /// A C function pointer (from a result, a struct, `lib.symbol()`).
+    Address(*const c_void),
+}
+
 /// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
 ///
 /// # Safety
@@ -24,23 +33,22 @@ pub unsafe fn bind(
     state: &Rc<EnvState>,
     lib: &Rc<LibCore>,
     name: &str,
-    symbol: &str,
+    symbol: Target,
     sig: &Signature,
     opts: Options,
 ) -> Result<Value> {
     unsafe {
         let what = || format!("cannot bind {name}()");
         let plan = Plan::new(sig).map_err(|e| call_error(&what(), e))?;
-        if opts.free && !matches!(plan.ret, crate::call::RetKind::CString) {
-            return Err(Error::new(
-                Code::Unsupported,
-                format!(
-                    "cannot bind {name}(): {{ free: true }} needs a char * result, not {}",
-                    sig.ret
-                ),
-            ));
+        if opts.free.is_some() {
+            if let Some(why) = nothing_to_free(sig) {
+                return Err(Error::new(Code::Unsupported, format!("cannot bind {name}(): {why}")));
+            }
         }
-        let fnptr = lib.symbol(symbol)?;
+        let fnptr = match symbol {
+            Target::Symbol(s) => lib.symbol(s)?,
+            Target::Address(a) => a,
+        };
         let cif = match plan.route {
             Route::Ffi if plan.variadic => None,
             Route::Ffi => {
@@ -102,6 +110,24 @@ pub unsafe fn bind(
         }
         made
     }
+}
+
+/// Why `{ free }` makes no sense for a function of this signature, if it
+/// does not: it frees C strings the function hands over, which are its
+/// `char *` result, the `char *` fields of its struct result, or what it
+/// leaves in its `char **` parameters.
+pub fn nothing_to_free(sig: &Signature) -> Option<String> {
+    let result = sig.ret.is_c_string() || !crate::marshal::c_string_fields(&sig.ret).is_empty();
+    let out_param = sig
+        .params
+        .iter()
+        .any(|p| matches!(&p.ty, Type::Pointer(q) if q.to().is_c_string()));
+    (!result && !out_param).then(|| {
+        format!(
+            "{{ free }} needs a char * result, a struct result with char * fields, or a char ** parameter; this function returns {}",
+            sig.ret
+        )
+    })
 }
 
 /// The prelude's `metaOf(id)`: the meta object of a bound function, made

@@ -69,8 +69,54 @@ const SCRATCH: usize = 4 * SCRATCH_WORD;
 pub struct Options {
     /// Return 64-bit integers as bigint always.
     pub bigint: bool,
-    /// The `char *` result is the caller's to free: read it, then `free()` it.
-    pub free: bool,
+    /// The C strings the function hands over are the caller's to free:
+    /// read them, then free them.
+    pub free: Free,
+}
+
+/// Who frees the C strings a function hands over (its `char *` result, the
+/// `char *` fields of its struct result, what it leaves in `char **`
+/// out-parameters): nobody, libc's `free()`, or a `void f(void *)` of the
+/// library, at this address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Free {
+    #[default]
+    No,
+    Libc,
+    With(usize),
+}
+
+impl Free {
+    pub fn is_some(self) -> bool {
+        self != Free::No
+    }
+
+    /// Frees `p` (nothing for NULL). A library function is not called once
+    /// the library is closed: the memory is left, rather than calling into
+    /// an unloaded library.
+    ///
+    /// # Safety
+    /// `p` must be memory the function handed over, freed once.
+    pub unsafe fn release(self, lib: &LibCore, p: *mut c_void) {
+        if p.is_null() {
+            return;
+        }
+        match self {
+            Free::No => {}
+            Free::Libc => unsafe { libc::free(p) },
+            Free::With(f) => {
+                if lib.is_closed() {
+                    return;
+                }
+                // SAFETY: `f` is the address of a function of `lib`, which
+                // the user named as the one that frees what it hands over.
+                let f: unsafe extern "C" fn(*mut c_void) = unsafe { std::mem::transmute(f) };
+                lib.enter();
+                unsafe { f(p) };
+                lib.leave();
+            }
+        }
+    }
 }
 
 /// Everything a call needs, looked up by the id the wrapper writes.
@@ -110,10 +156,16 @@ impl Bound {
             ArgKind::Int(_) => "a number or bigint",
             ArgKind::Bool => "a boolean",
             ArgKind::F32 | ArgKind::F64 => "a number",
+            ArgKind::Pointer(to) if to.is_bytes() => {
+                "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView, string or null"
+            }
             ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
             ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
             ArgKind::Value(Type::Go(GoType::String)) => "a string",
-            ArgKind::Value(Type::Go(GoType::Slice)) => "a TypedArray, Buffer, array of integers or null",
+            ArgKind::Value(Type::Go(GoType::Slice(None))) => "null (its element type is unknown)",
+            ArgKind::Value(Type::Go(GoType::Slice(Some(c)))) => {
+                return format!("a {} or an array of numbers, or null ({})", c.name(), a.ty)
+            }
             ArgKind::Value(_) => "an object",
             ArgKind::Callback(_) => "a function, a Pointer or null",
         };
@@ -495,6 +547,8 @@ pub struct EnvState {
     /// This thread's errno, and its value right after the last call.
     pub errno_at: *mut i32,
     pub last_errno: Cell<i32>,
+    /// The errno the next foreign call starts with (`errno(value)`); 0 after.
+    pub errno_start: Cell<i32>,
     refs: OnceCell<Refs>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
@@ -562,6 +616,7 @@ impl EnvState {
                 cb_level: Cell::new(CallLevel::OUTSIDE),
                 errno_at: errno_location(),
                 last_errno: Cell::new(0),
+                errno_start: Cell::new(0),
                 refs: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),

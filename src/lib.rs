@@ -17,7 +17,7 @@
 //! 8. `api`: the exported `#[napi]` functions and classes.
 #![deny(clippy::unwrap_used)]
 
-pub use cshared_core::{call, cdecl, header, types, typings};
+pub use cshared_core::{call, cdecl, fileurl, gosrc, header, types, typings};
 
 pub mod error;
 pub mod go;

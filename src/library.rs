@@ -43,6 +43,18 @@ impl LibCore {
         })
     }
 
+    /// A stand-in for code found by address (a C function pointer): never
+    /// loaded by cshared, so never closed by it.
+    pub fn detached() -> LibCore {
+        LibCore {
+            path: Some("a function pointer".into()),
+            handle: RefCell::new(None),
+            closed: Cell::new(false),
+            busy: Cell::new(0),
+            types: RefCell::new(None),
+        }
+    }
+
     pub fn keep_types(&self, header: std::rc::Rc<crate::header::Header>) {
         *self.types.borrow_mut() = Some(header);
     }

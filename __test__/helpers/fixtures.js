@@ -65,7 +65,8 @@ function goToolchain() {
 
 /**
  * Builds __test__/fixtures/go/<name> with `go build -buildmode=c-shared`.
- * Returns { path, header }, or null when there is no Go toolchain.
+ * Returns { path, header, source } (source: the package directory), or null
+ * when there is no Go toolchain.
  */
 function goLibrary(name) {
   const tc = goToolchain();
@@ -91,7 +92,7 @@ function goLibrary(name) {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  return { path: lib, header };
+  return { path: lib, header, source: src };
 }
 
 /**

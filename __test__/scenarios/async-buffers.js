@@ -140,6 +140,17 @@ const modes = {
     return out;
   },
 
+  // A char ** out-parameter of a { free: true } function holding a Buffer
+  // C leaves alone: cshared frees only the new string, not the Buffer's copy.
+  async handed() {
+    const dup = lib.func('void dup_second(char **out)', { free: true });
+    const out = [Buffer.from('first\0'), null];
+    await dup.async(out);
+    const again = [Buffer.from('again\0'), null];
+    await dup.async(again);
+    return { out, again };
+  },
+
   // Resized to 0 inside the callback, between C's two writes.
   async 'resize-callback'() {
     const ab = new ArrayBuffer(MiB, { maxByteLength: MiB });

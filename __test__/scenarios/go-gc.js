@@ -5,7 +5,7 @@ const { load } = require('../..');
 const lib = load(process.argv[2]);
 const churn = lib.func('GoInt Churn(GoInt n)');
 const len = lib.func('GoInt Len(GoString s)');
-const sum = lib.func('GoInt SumInts(GoSlice xs)');
+const sum = lib.func('GoInt SumInts([]int xs)');
 const spin = lib.func('void StartSpinners(GoInt n)');
 spin(2);
 let junk = [];

@@ -4,10 +4,11 @@
 use crate::cdecl::preproc::{read_header_file, RealFs, SourceFile};
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Location, OrThrow, Result};
+use crate::gosrc;
 use crate::header::{self, ConstValue, Header};
 use crate::js::{self, Value};
 use crate::marshal::ctype::{self as types};
-use crate::marshal::string_arg;
+use crate::marshal::{is_url, path_arg, string_arg};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
@@ -20,8 +21,8 @@ pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Opti
         let h = js::get(env, opts, c"header")?;
         let src = match js::type_of(env, h) {
             sys::ValueType::napi_undefined | sys::ValueType::napi_null => return Ok(None),
-            sys::ValueType::napi_string => {
-                let path = js::get_string(env, h)?;
+            _ if js::type_of(env, h) == sys::ValueType::napi_string || is_url(env, h)? => {
+                let path = path_arg(env, h, &format!("{what}: options.header"))?;
                 let text = read_header_file(std::path::Path::new(&path))
                     .map_err(|e| Error::new(Code::Load, format!("{what}: cannot read header '{path}': {e}")))?;
                 SourceFile {
@@ -46,7 +47,7 @@ pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Opti
             _ => {
                 return Err(Error::new(
                     Code::ArgType,
-                    format!("{what}: options.header must be a path or {{ text }}"),
+                    format!("{what}: options.header must be a path, a file: URL or {{ text }}"),
                 ))
             }
         };
@@ -120,6 +121,25 @@ unsafe fn header_options(env: sys::napi_env, opts: Value, what: &str) -> Result<
             }
         }
         Ok(out)
+    }
+}
+
+/// The Go source named by `opts.goSource` (a package directory or one
+/// `.go` file, as a path or a file: URL), read for its `//export`
+/// signatures. `None` if there is none.
+pub unsafe fn go_source(env: sys::napi_env, opts: Value, what: &str) -> Result<Option<gosrc::Package>> {
+    unsafe {
+        let g = js::get(env, opts, c"goSource")?;
+        if matches!(
+            js::type_of(env, g),
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null
+        ) {
+            return Ok(None);
+        }
+        let path = path_arg(env, g, &format!("{what}: options.goSource"))?;
+        gosrc::read_path(std::path::Path::new(&path))
+            .map(Some)
+            .map_err(|e| Error::new(Code::Load, format!("{what}: cannot read goSource '{path}': {e}")))
     }
 }
 
@@ -197,7 +217,7 @@ pub unsafe fn decorate(env: sys::napi_env, lib: Value, header: Option<&Header>) 
 /// `typings({ text })`. The module exports an interface (named after the
 /// header, or `options.name`) to use as `load<Name>(path, { header })`.
 #[napi(
-    ts_args_type = "header: string | { text: string; path?: string }, options?: TypingsOptions",
+    ts_args_type = "header: string | FileURL | { text: string; path?: string }, options?: TypingsOptions",
     ts_return_type = "string"
 )]
 pub fn typings<'env>(
@@ -214,7 +234,7 @@ pub fn typings<'env>(
                 .map(|v| v.raw())
                 .filter(|&v| js::type_of(raw, v) == sys::ValueType::napi_object);
             if let Some(u) = user {
-                for key in [c"includeDirs", c"defines"] {
+                for key in [c"includeDirs", c"defines", c"goSource"] {
                     js::set(raw, opts, key, js::get(raw, u, key)?)?;
                 }
             }
@@ -235,7 +255,11 @@ pub fn typings<'env>(
                 }
                 None => crate::typings::interface_name(&stem),
             };
-            let h = read(src, &hopts)?;
+            let go = go_source(raw, opts, "typings()")?;
+            let mut h = read(src, &hopts)?;
+            if let Some(pkg) = &go {
+                gosrc::apply(&mut h, pkg);
+            }
             Ok(crate::typings::generate(&h, &name, &display))
         })()
         .or_throw(env)

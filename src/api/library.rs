@@ -4,18 +4,19 @@ use super::options;
 use crate::bind;
 use crate::cdecl::{self, Names, Scope};
 use crate::env::EnvState;
-use crate::env::Options;
+use crate::env::{Free, Options};
 use crate::error::parse_error;
 use crate::error::{Code, Error, OrThrow, Result};
 use crate::header::Header;
 use crate::js::{self, Value};
 use crate::library::LibCore;
 use crate::marshal::ctype::{self as types};
-use crate::marshal::string_arg;
+use crate::marshal::{path_arg, string_arg};
 use crate::types::{Param, Signature, Type};
 use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A loaded shared library. Made by `load()`.
@@ -26,6 +27,9 @@ pub struct Library {
     /// Types declared by the library's header (empty without one).
     scope: Rc<Scope>,
     header: Option<Rc<Header>>,
+    /// `load(path, { free: { NAME: true | 'freeFn' } })`: who frees what
+    /// each named header function hands over.
+    free: HashMap<String, Free>,
 }
 
 impl Library {
@@ -33,7 +37,7 @@ impl Library {
         unsafe {
             let base = Options {
                 bigint: self.bigint,
-                free: false,
+                free: Free::No,
             };
             let first = match args.first().copied().flatten() {
                 Some(v) => v,
@@ -60,7 +64,7 @@ impl Library {
                     },
                 )
                 .map_err(|e| parse_error("lib.func()", &text, e))?;
-                let opts = options(env, second, base, "lib.func()")?;
+                let opts = options(env, second, base, "lib.func()", Some(&self.core))?;
                 let symbol = decl.symbol.clone().unwrap_or_else(|| decl.name.clone());
                 (decl.name.to_string(), symbol.to_string(), decl.sig, opts)
             } else {
@@ -86,7 +90,7 @@ impl Library {
                         ty: decay(ty),
                     });
                 }
-                let opts = options(env, args.get(3).copied().flatten(), base, &what)?;
+                let opts = options(env, args.get(3).copied().flatten(), base, &what, Some(&self.core))?;
                 (
                     name.clone(),
                     name,
@@ -98,7 +102,15 @@ impl Library {
                     opts,
                 )
             };
-            bind::bind(env, &state, &self.core, &name, &symbol, &sig, opts)
+            bind::bind(
+                env,
+                &state,
+                &self.core,
+                &name,
+                bind::Target::Symbol(&symbol),
+                &sig,
+                opts,
+            )
         }
     }
 }
@@ -188,9 +200,17 @@ impl Library {
                 let symbol = decl.symbol.as_deref().unwrap_or(&decl.name);
                 let opts = Options {
                     bigint: self.bigint,
-                    free: false,
+                    free: self.free.get(&name).copied().unwrap_or_default(),
                 };
-                match bind::bind(raw, &state, &self.core, &name, symbol, &decl.sig, opts) {
+                match bind::bind(
+                    raw,
+                    &state,
+                    &self.core,
+                    &name,
+                    bind::Target::Symbol(symbol),
+                    &decl.sig,
+                    opts,
+                ) {
                     Ok(f) => Ok(f),
                     Err(e) => {
                         // Binding never fails the load: the function throws why when called.
@@ -214,13 +234,50 @@ impl Library {
     }
 }
 
+/// `options.free` of `load()`: `{ NAME: true | 'freeFn' | false }`, each
+/// NAME a function the header declares that hands over C strings.
+unsafe fn free_map(env: sys::napi_env, v: Value, h: &Header, core: &LibCore) -> Result<HashMap<String, Free>> {
+    unsafe {
+        if js::type_of(env, v) != sys::ValueType::napi_object || js::is_array(env, v) {
+            return Err(Error::new(
+                Code::ArgType,
+                "load(): options.free must be an object naming the functions whose C strings are the caller's: { Reverse: true, Slugify: 'FreeFn' }",
+            ));
+        }
+        let mut keys = std::ptr::null_mut();
+        crate::error::check(sys::napi_get_property_names(env, v, &mut keys), "listing options.free")?;
+        let mut out = HashMap::new();
+        for i in 0..js::array_len(env, keys)? {
+            let k = js::get_element(env, keys, i)?;
+            let name = js::get_string(env, k)?;
+            let mut fv = std::ptr::null_mut();
+            crate::error::check(sys::napi_get_property(env, v, k, &mut fv), "reading options.free")?;
+            let what = format!("load(): options.free.{name}");
+            let Some((idx, decl)) = h.functions.iter().enumerate().find(|(_, f)| *f.name == *name) else {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!("{what}: the header declares no function {name}"),
+                ));
+            };
+            let free = super::free_value(env, fv, core, &what)?;
+            if free.is_some() && !h.unbindable.contains_key(&idx) {
+                if let Some(why) = bind::nothing_to_free(&decl.sig) {
+                    return Err(Error::new(Code::Unsupported, format!("{what}: {why}")));
+                }
+            }
+            out.insert(name, free);
+        }
+        Ok(out)
+    }
+}
+
 /// Loads a shared library: a path (`./libmod.so`), a name the system loader
 /// finds (`libz.so.1`), or null for the running process. With `{ header }`,
 /// every function the header declares is bound (on first use), and its types
 /// and constants are in `lib.types` and `lib.constants`.
 #[napi(
     ts_generic_types = "T extends object = {}",
-    ts_args_type = "path: string | null, options?: LoadOptions",
+    ts_args_type = "path: string | FileURL | null, options?: LoadOptions",
     ts_return_type = "Library & T"
 )]
 pub fn load<'env>(
@@ -237,24 +294,38 @@ pub fn load<'env>(
                 sys::ValueType::napi_undefined => {
                     return Err(Error::new(
                         Code::ArgType,
-                        "load() needs a library path, or null for the running process",
+                        "load() needs a library path (a string or a file: URL), or null for the running process",
                     ))
                 }
-                _ => Some(string_arg(raw, v, "load(): the library path")?),
+                _ => Some(path_arg(raw, v, "load(): the library path")?),
             };
-            let opts = options(raw, options_v.map(|v| v.raw()), Options::default(), "load()")?;
-            if opts.free {
-                return Err(Error::new(
-                    Code::ArgType,
-                    "load(): options.free applies to one function; pass it to lib.func()",
-                ));
-            }
-            let header_opt = match options_v.map(|v| v.raw()) {
-                Some(o) if js::type_of(raw, o) == sys::ValueType::napi_object => {
-                    super::header::source(raw, o, "load()")?
+            let opts_v = options_v
+                .map(|v| v.raw())
+                .filter(|&o| js::type_of(raw, o) != sys::ValueType::napi_undefined);
+            let opts = options(raw, opts_v, Options::default(), "load()", None)?;
+            let (header_opt, go_opt, free_v) = match opts_v {
+                Some(o) => (
+                    super::header::source(raw, o, "load()")?,
+                    super::header::go_source(raw, o, "load()")?,
+                    Some(js::get(raw, o, c"free")?)
+                        .filter(|&f| js::type_of(raw, f) != sys::ValueType::napi_undefined),
+                ),
+                None => (None, None, None),
+            };
+            if header_opt.is_none() {
+                if go_opt.is_some() {
+                    return Err(Error::new(
+                        Code::ArgType,
+                        "load(): options.goSource needs options.header, the header go build wrote next to the library",
+                    ));
                 }
-                _ => None,
-            };
+                if free_v.is_some() {
+                    return Err(Error::new(
+                        Code::ArgType,
+                        "load(): options.free names functions of the header, so it needs options.header (for lib.func(), pass { free } to it)",
+                    ));
+                }
+            }
             let core = LibCore::open(p.as_deref())?;
             if p.is_some()
                 && crate::go::is_go(&core)
@@ -263,8 +334,18 @@ pub fn load<'env>(
                 crate::go::prepare_host();
             }
             let header = match header_opt {
-                Some((src, hopts)) => Some(Rc::new(super::header::read(src, &hopts)?)),
+                Some((src, hopts)) => {
+                    let mut h = super::header::read(src, &hopts)?;
+                    if let Some(pkg) = &go_opt {
+                        crate::gosrc::apply(&mut h, pkg);
+                    }
+                    Some(Rc::new(h))
+                }
                 None => None,
+            };
+            let free = match (&header, free_v) {
+                (Some(h), Some(f)) => free_map(raw, f, h, &core)?,
+                _ => HashMap::new(),
             };
             if let Some(h) = &header {
                 core.keep_types(h.clone());
@@ -275,6 +356,7 @@ pub fn load<'env>(
                 bigint: opts.bigint,
                 scope,
                 header: header.clone(),
+                free,
             };
             let instance = Library::to_napi_value(raw, lib).map_err(Error::from)?;
             super::header::decorate(raw, instance, header.as_deref())?;

@@ -168,65 +168,208 @@ pub fn free(env: &Env, p: Unknown) -> napi::Result<()> {
     }
 }
 
-/// Reads the C value(s) of `type` at `ptr`: one value, or an array of `count`.
-#[napi(
-    ts_args_type = "ptr: Pointer, type: TypeSpec, count?: number",
-    ts_return_type = "CValue"
-)]
+/// Memory `decode()` reads or `encode()` writes: C memory at a Pointer
+/// (unbounded: the caller vouches for it), or the bytes of a Buffer,
+/// TypedArray, DataView or ArrayBuffer (bounded by its length).
+struct Region {
+    addr: usize,
+    len: Option<usize>,
+}
+
+/// The memory argument and the optional byte offset that follows it:
+/// `(ptr, type, …)` or `(ptr, offset, type, …)`. Returns the region from
+/// the offset on, and the arguments after the offset.
+unsafe fn region<'a>(
+    env: sys::napi_env,
+    state: &EnvState,
+    args: &'a [Option<Value>],
+    what: &str,
+) -> Result<(Region, &'a [Option<Value>])> {
+    unsafe {
+        let v = match args.first().copied().flatten() {
+            Some(v) => v,
+            None => js::undefined(env)?,
+        };
+        let (mut r, rest) = match crate::marshal::buffer_data(env, v) {
+            Ok(Some((p, n))) => (
+                Region {
+                    addr: p as usize,
+                    len: Some(n),
+                },
+                &args[1..],
+            ),
+            Err(why) => return Err(Error::new(Code::ArgValue, format!("{what}: the buffer {why}"))),
+            Ok(None) => (
+                Region {
+                    addr: address(env, state, v, &format!("{what}: the pointer"), false)?,
+                    len: None,
+                },
+                &args[1..],
+            ),
+        };
+        let off = rest.first().copied().flatten();
+        if let Some(o) = off.filter(|&o| js::type_of(env, o) == sys::ValueType::napi_number) {
+            let o = count(env, Some(o), &format!("{what}: the offset"), 0)?;
+            if let Some(n) = r.len {
+                if o > n {
+                    return Err(Error::new(
+                        Code::ArgRange,
+                        format!("{what}: offset {o} is past the end of the buffer ({n} bytes)"),
+                    ));
+                }
+                r.len = Some(n - o);
+            }
+            r.addr = r
+                .addr
+                .checked_add(o)
+                .ok_or_else(|| Error::new(Code::ArgRange, format!("{what}: the offset wraps around")))?;
+            return Ok((r, &rest[1..]));
+        }
+        if r.addr == 0 {
+            return Err(Error::new(Code::ArgValue, format!("{what}: the pointer is null")));
+        }
+        Ok((r, rest))
+    }
+}
+
+fn check_fits(r: &Region, bytes: usize, what: &str) -> Result<()> {
+    match r.len {
+        Some(n) if bytes > n => Err(Error::new(
+            Code::ArgRange,
+            format!("{what}: {bytes} bytes do not fit in the {n} bytes of the buffer from there"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How many values of `size` bytes come before the first all-zero one
+/// (`count` -1), within `max` values.
+unsafe fn count_to_zero(addr: usize, size: usize, max: usize) -> Option<usize> {
+    (0..max).find(|&i| {
+        unsafe { std::slice::from_raw_parts((addr + i * size) as *const u8, size) }
+            .iter()
+            .all(|&b| b == 0)
+    })
+}
+
+/// Reads the C value(s) of `type` at `ptr` (a Pointer, or a Buffer,
+/// TypedArray, DataView or ArrayBuffer, optionally from byte `offset`):
+/// one value, an array of `count`, or with `count` -1 the values up to the
+/// first zero one. For a function type, the function at `ptr` (see `func()`).
+#[napi(skip_typescript)]
 pub fn decode<'env>(
     env: &'env Env,
-    p: Unknown<'env>,
-    ty: Unknown<'env>,
-    n: Option<Unknown<'env>>,
+    a0: Unknown<'env>,
+    a1: Unknown<'env>,
+    a2: Unknown<'env>,
+    a3: Unknown<'env>,
 ) -> napi::Result<Unknown<'env>> {
     let r = unsafe {
         (|| -> Result<Value> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
-            let a = address(raw, &state, p.raw(), "decode(): the pointer", false)?;
-            let (t, size) = sized(raw, &state, ty.raw(), "decode(): the type")?;
+            // Unknown, not Option: napi-rs reads null as None, and null is
+            // a value here (a null pointer). Undefined stands for absent.
+            let args = [a0, a1, a2, a3].map(|v| {
+                let v = v.raw();
+                (js::type_of(raw, v) != sys::ValueType::napi_undefined).then_some(v)
+            });
+            let (reg, rest) = region(raw, &state, &args, "decode()")?;
+            let ty = rest
+                .first()
+                .copied()
+                .flatten()
+                .ok_or_else(|| Error::new(Code::ArgType, "decode(): the type is missing"))?;
+            let n = rest
+                .get(1)
+                .copied()
+                .flatten()
+                .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined);
+            if n.is_none() && reg.len.is_none() {
+                // As koffi: the function at `p`, callable (see `func()`).
+                if let Some(sig) = super::runtime::function_sig(raw, &state, ty) {
+                    return super::runtime::bind_pointer(raw, &state, reg.addr, &sig, Default::default());
+                }
+            }
+            let (t, size) = sized(raw, &state, ty, "decode(): the type")?;
             let codec = Codec {
                 env: raw,
                 state: &state,
                 bigint: false,
                 moved: &[],
             };
-            match n
-                .map(|v| v.raw())
-                .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined)
-            {
-                None => codec.decode(&t, a as *const u8, true),
-                Some(nv) => {
-                    let n = count(raw, Some(nv), "decode(): the count", 0)?;
-                    if n > MAX_DECODE_COUNT || n.saturating_mul(size) > MAX_COPY_BYTES {
+            let Some(nv) = n else {
+                check_fits(&reg, size, "decode()")?;
+                return codec.decode(&t, reg.addr as *const u8, true);
+            };
+            let to_zero = js::type_of(raw, nv) == sys::ValueType::napi_number && js::get_f64(raw, nv)? == -1.0;
+            let n = if to_zero {
+                let max = reg.len.map_or(MAX_DECODE_COUNT, |l| (l / size).min(MAX_DECODE_COUNT));
+                match count_to_zero(reg.addr, size, max) {
+                    Some(n) => n,
+                    None if reg.len.is_some() => max,
+                    None => {
                         return Err(Error::new(
                             Code::ArgRange,
-                            format!(
-                                "decode(): {n} values of {t} ({} bytes) is more than one call reads (at most {MAX_DECODE_COUNT} values and {MAX_COPY_BYTES} bytes)",
-                                n.saturating_mul(size)
-                            ),
-                        ));
+                            format!("decode(): no zero {t} within {MAX_DECODE_COUNT} values"),
+                        ))
                     }
-                    let arr_ty = Type::array_of(t, Some(n));
-                    codec.decode(&arr_ty, a as *const u8, true)
                 }
+            } else {
+                count(raw, Some(nv), "decode(): the count (or -1)", 0)?
+            };
+            if n > MAX_DECODE_COUNT || n.saturating_mul(size) > MAX_COPY_BYTES {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!(
+                        "decode(): {n} values of {t} ({} bytes) is more than one call reads (at most {MAX_DECODE_COUNT} values and {MAX_COPY_BYTES} bytes)",
+                        n.saturating_mul(size)
+                    ),
+                ));
             }
+            check_fits(&reg, n * size, "decode()")?;
+            let arr_ty = Type::array_of(t, Some(n));
+            codec.decode(&arr_ty, reg.addr as *const u8, true)
         })()
     }
     .or_throw(env)?;
     Ok(unknown(env, r))
 }
 
-/// Writes `value` as a C value of `type` at `ptr`. Strings inside it are not
-/// kept alive: write pointers to memory you allocated instead.
-#[napi(ts_args_type = "ptr: Pointer, type: TypeSpec, value: CValue")]
-pub fn encode(env: &Env, p: Unknown, ty: Unknown, value: Unknown) -> napi::Result<()> {
+/// Writes `value` as a C value of `type` at `ptr` (a Pointer, or a Buffer,
+/// TypedArray, DataView or ArrayBuffer, optionally from byte `offset`).
+/// Strings inside it are not kept alive: write pointers to memory you
+/// allocated instead.
+#[napi(skip_typescript)]
+pub fn encode<'env>(
+    env: &'env Env,
+    a0: Unknown<'env>,
+    a1: Unknown<'env>,
+    a2: Unknown<'env>,
+    a3: Unknown<'env>,
+) -> napi::Result<()> {
     unsafe {
         (|| -> Result<()> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
-            let a = address(raw, &state, p.raw(), "encode(): the pointer", false)?;
-            let (t, size) = sized(raw, &state, ty.raw(), "encode(): the type")?;
+            // Unknown, not Option: napi-rs reads null as None, and null is
+            // a value here (a null pointer). Undefined stands for absent.
+            let args = [a0, a1, a2, a3].map(|v| {
+                let v = v.raw();
+                (js::type_of(raw, v) != sys::ValueType::napi_undefined).then_some(v)
+            });
+            let (reg, rest) = region(raw, &state, &args, "encode()")?;
+            let ty = rest
+                .first()
+                .copied()
+                .flatten()
+                .ok_or_else(|| Error::new(Code::ArgType, "encode(): the type is missing"))?;
+            let value = match rest.get(1).copied().flatten() {
+                Some(v) => v,
+                None => js::undefined(raw)?,
+            };
+            let (t, size) = sized(raw, &state, ty, "encode(): the type")?;
+            check_fits(&reg, size, "encode()")?;
             let codec = Codec {
                 env: raw,
                 state: &state,
@@ -237,14 +380,20 @@ pub fn encode(env: &Env, p: Unknown, ty: Unknown, value: Unknown) -> napi::Resul
             let mut tmp = vec![0u128; size.div_ceil(16)];
             let mut scratch = Scratch::new();
             let label = || "encode(): the value".to_string();
-            codec.encode(&mut scratch, value.raw(), &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
+            codec.encode(&mut scratch, value, &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
             if !scratch.is_empty() {
                 return Err(Error::new(
                     Code::ArgValue,
                     "encode(): the value holds a string or array that would be freed when encode() returns; alloc() memory for it and write its Pointer",
                 ));
             }
-            std::ptr::copy_nonoverlapping(tmp.as_ptr() as *const u8, a as *mut u8, size);
+            // The buffer may have been detached or shrunk by a getter the
+            // conversion ran: look again before writing.
+            let (again, _) = region(raw, &state, &args, "encode()")?;
+            if again.addr != reg.addr || again.len.is_some_and(|n| n < size) {
+                return Err(Error::new(Code::ArgValue, "encode(): the buffer changed while the value was converted"));
+            }
+            std::ptr::copy_nonoverlapping(tmp.as_ptr() as *const u8, reg.addr as *mut u8, size);
             Ok(())
         })()
         .or_throw(env)
@@ -252,10 +401,11 @@ pub fn encode(env: &Env, p: Unknown, ty: Unknown, value: Unknown) -> napi::Resul
 }
 
 /// Reads the NUL-terminated UTF-8 string at `ptr` (at most `maxBytes`
-/// bytes when given). null for a NULL pointer.
+/// bytes when given), or in a buffer C wrote it into (at most its length).
+/// null for a NULL pointer.
 #[napi(
     js_name = "readCString",
-    ts_args_type = "ptr: Pointer | null, maxBytes?: number",
+    ts_args_type = "ptr: Pointer | ArrayBuffer | ArrayBufferView | null, maxBytes?: number",
     ts_return_type = "string | null"
 )]
 pub fn read_c_string<'env>(
@@ -267,19 +417,25 @@ pub fn read_c_string<'env>(
         (|| -> Result<Value> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
-            let a = address(raw, &state, p.raw(), "readCString(): the pointer", true)?;
-            if a == 0 {
-                return js::null(raw);
-            }
-            let len = match max
+            let max = match max
                 .map(|v| v.raw())
                 .filter(|&v| js::type_of(raw, v) != sys::ValueType::napi_undefined)
             {
+                None => None,
+                Some(v) => Some(count(raw, Some(v), "readCString(): maxBytes", 0)?),
+            };
+            // A buffer C wrote a string into: read within it.
+            let (a, max) = match crate::marshal::buffer_data(raw, p.raw()) {
+                Ok(Some((data, n))) => (data as usize, Some(max.map_or(n, |m| m.min(n)))),
+                Err(why) => return Err(Error::new(Code::ArgValue, format!("readCString(): the buffer {why}"))),
+                Ok(None) => (address(raw, &state, p.raw(), "readCString(): the pointer", true)?, max),
+            };
+            if a == 0 {
+                return js::null(raw);
+            }
+            let len = match max {
                 None => libc::strlen(a as *const libc::c_char),
-                Some(v) => {
-                    let m = count(raw, Some(v), "readCString(): maxBytes", 0)?;
-                    libc::strnlen(a as *const libc::c_char, m)
-                }
+                Some(m) => libc::strnlen(a as *const libc::c_char, m),
             };
             let mut out = std::ptr::null_mut();
             check(
@@ -377,4 +533,53 @@ pub fn offsetof(env: &Env, ty: Unknown, field: Unknown) -> napi::Result<u32> {
         })()
         .or_throw(env)
     }
+}
+
+/// A zeroed Buffer of `capacity` bytes for C to write a string into,
+/// holding `initial` (UTF-8, NUL-terminated) when given: pass it for a
+/// `char *` parameter, then read the string back with `readCString(buf)`.
+#[napi(
+    js_name = "stringBuffer",
+    ts_args_type = "capacity: number, initial?: string",
+    ts_return_type = "Uint8Array"
+)]
+pub fn string_buffer<'env>(
+    env: &'env Env,
+    capacity: Unknown<'env>,
+    initial: Option<Unknown<'env>>,
+) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let n = count(raw, Some(capacity.raw()), "stringBuffer(): the capacity", 0)?;
+            if n == 0 || n > MAX_COPY_BYTES {
+                return Err(Error::new(
+                    Code::ArgRange,
+                    format!("stringBuffer(): the capacity must be 1 to {MAX_COPY_BYTES} bytes, got {n}"),
+                ));
+            }
+            let text = match initial.map(|v| v.raw()) {
+                Some(v) => string_arg(raw, v, "stringBuffer(): the initial string")?,
+                None => String::new(),
+            };
+            if text.len() + 1 > n || text.contains('\0') {
+                return Err(Error::new(
+                    if text.contains('\0') { Code::ArgValue } else { Code::ArgRange },
+                    format!(
+                        "stringBuffer(): the initial string ({} bytes of UTF-8 and a NUL, none inside) must fit in {n} bytes",
+                        text.len()
+                    ),
+                ));
+            }
+            let mut out = std::ptr::null_mut();
+            let mut data = std::ptr::null_mut();
+            check(sys::napi_create_buffer(raw, n, &mut data, &mut out), "making a Buffer")?;
+            let bytes = std::slice::from_raw_parts_mut(data as *mut u8, n);
+            bytes.fill(0);
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Ok(out)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unknown(env, r))
 }

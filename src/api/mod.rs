@@ -8,13 +8,22 @@ pub(crate) mod memory;
 mod runtime;
 pub(crate) mod types;
 
-use crate::env::Options;
+use crate::env::{Free, Options};
 use crate::error::{Code, Error, Result};
 use crate::js::{self, Value};
+use crate::library::LibCore;
 use napi::sys;
 
 /// Reads `{ bigint, free }` from an options argument (undefined is fine).
-unsafe fn options(env: sys::napi_env, v: Option<Value>, base: Options, what: &str) -> Result<Options> {
+/// `free` is read only for a function of `lib` (`lib.func()`): `true`
+/// (libc's `free()`) or the name of the library's own function.
+unsafe fn options(
+    env: sys::napi_env,
+    v: Option<Value>,
+    base: Options,
+    what: &str,
+    lib: Option<&LibCore>,
+) -> Result<Options> {
     unsafe {
         let v = match v {
             Some(v) if js::type_of(env, v) != sys::ValueType::napi_undefined => v,
@@ -24,20 +33,45 @@ unsafe fn options(env: sys::napi_env, v: Option<Value>, base: Options, what: &st
             return Err(Error::new(Code::ArgType, format!("{what}: options must be an object")));
         }
         let mut opts = base;
-        for (key, field) in [(c"bigint", &mut opts.bigint), (c"free", &mut opts.free)] {
-            let b = js::get(env, v, key)?;
-            match js::type_of(env, b) {
-                sys::ValueType::napi_undefined => {}
-                sys::ValueType::napi_boolean => *field = js::get_bool(env, b)?,
-                _ => {
-                    return Err(Error::new(
-                        Code::ArgType,
-                        format!("{what}: options.{} must be a boolean", key.to_string_lossy()),
-                    ))
-                }
+        let b = js::get(env, v, c"bigint")?;
+        match js::type_of(env, b) {
+            sys::ValueType::napi_undefined => {}
+            sys::ValueType::napi_boolean => opts.bigint = js::get_bool(env, b)?,
+            _ => {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: options.bigint must be a boolean"),
+                ))
+            }
+        }
+        if let Some(lib) = lib {
+            let f = js::get(env, v, c"free")?;
+            if js::type_of(env, f) != sys::ValueType::napi_undefined {
+                opts.free = free_value(env, f, lib, &format!("{what}: options.free"))?;
             }
         }
         Ok(opts)
+    }
+}
+
+/// Who frees what a function hands over: `true` is libc's `free()`,
+/// `false` nobody, a string names a `void f(void *)` of the library.
+unsafe fn free_value(env: sys::napi_env, v: Value, lib: &LibCore, what: &str) -> Result<Free> {
+    unsafe {
+        match js::type_of(env, v) {
+            sys::ValueType::napi_boolean => Ok(if js::get_bool(env, v)? { Free::Libc } else { Free::No }),
+            sys::ValueType::napi_string => {
+                let name = js::get_string(env, v)?;
+                let addr = lib
+                    .symbol(&name)
+                    .map_err(|e| Error::new(e.code, format!("{what}: {}", e.msg)))?;
+                Ok(Free::With(addr as usize))
+            }
+            _ => Err(Error::new(
+                Code::ArgType,
+                format!("{what} must be true (libc free()) or the name of the library's function that frees"),
+            )),
+        }
     }
 }
 
@@ -56,7 +90,10 @@ pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::
             let native = js::get(raw, obj, c"decode")?;
             let wrap = state.helper(raw, c"fastDecode")?;
             let fast = js::call(raw, wrap, &[native])?;
-            js::set(raw, obj, c"decode", fast)
+            js::set(raw, obj, c"decode", fast)?;
+            let func = js::get(raw, obj, c"func")?;
+            let make_call = state.helper(raw, c"makeCall")?;
+            js::set(raw, obj, c"call", js::call(raw, make_call, &[func])?)
         })()
     }
     .map_err(|e| NapiError::from_reason(e.to_string()))

@@ -113,9 +113,18 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
                 Ok(())
             }
             ArgKind::CString => codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), slot, &path),
+            ArgKind::Pointer(to) if t == ValueType::napi_string && to.is_bytes() => {
+                let addr = scratch.c_string_arg(env, v, &label)?;
+                std::ptr::write_unaligned(slot as *mut usize, addr);
+                Ok(())
+            }
             ArgKind::Pointer(to) => {
                 let addr = if t == ValueType::napi_object && js::is_array(env, v) {
-                    out_array(codec, v, to, scratch, &path)?
+                    let mem = out_array(codec, v, to, scratch, &path)?;
+                    if bound.opts.free.is_some() && to.is_c_string() {
+                        scratch.hand_over(mem as *mut u8, js::array_len(env, v)? as usize);
+                    }
+                    mem
                 } else if t == ValueType::napi_object
                     && matches!(to, Type::Record(_))
                     && buffer_data(env, v) == Ok(None)

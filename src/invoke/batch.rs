@@ -458,6 +458,7 @@ unsafe fn run(
         let fast = abi::DIRECT && ints_only && matches!(plan.route, Route::Direct { float_ret: false });
         bound.lib.enter();
         let level = state.enter_call();
+        *state.errno_at = state.errno_start.replace(0);
         let mut base = 0;
         while base < n {
             let m = CHUNK.min(n - base);

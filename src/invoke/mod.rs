@@ -52,12 +52,19 @@ pub unsafe fn current(state: &EnvState) -> Result<Rc<Bound>> {
 
 /// Makes the C call with the arguments in `frame`, writing the result at the
 /// plan's result offset. `avalues` point at each argument in `frame`.
-/// Returns errno as the function left it (`errno_at`: this thread's errno).
+/// Returns errno as the function left it (`errno_at`: this thread's errno,
+/// set to `start` before the call: 0, or what `errno(value)` asked for).
 #[inline(always)]
-pub(crate) unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void, errno_at: *mut i32) -> i32 {
+pub(crate) unsafe fn raw_call(
+    bound: &Bound,
+    frame: *mut u8,
+    avalues: *mut *mut c_void,
+    errno_at: *mut i32,
+    start: i32,
+) -> i32 {
     let plan = &bound.plan;
     unsafe {
-        *errno_at = 0;
+        *errno_at = start;
         match (plan.route, &bound.cif) {
             (Route::Direct { float_ret }, _) => {
                 let r = abi::call(bound.fnptr, frame.add(HEADER) as *const u64, float_ret);
@@ -75,7 +82,7 @@ pub(crate) unsafe fn raw_call(bound: &Bound, frame: *mut u8, avalues: *mut *mut 
 pub(crate) unsafe fn call_in(state: &EnvState, bound: &Bound, frame: *mut u8, avalues: *mut *mut c_void) {
     bound.lib.enter();
     let level = state.enter_call();
-    let e = unsafe { raw_call(bound, frame, avalues, state.errno_at) };
+    let e = unsafe { raw_call(bound, frame, avalues, state.errno_at, state.errno_start.replace(0)) };
     state.leave_call(level);
     state.last_errno.set(e);
     bound.lib.leave();
@@ -118,12 +125,21 @@ pub(crate) unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8,
                 } else {
                     marshal::c_string_result(codec.env, p)
                 };
-                if bound.opts.free && !p.is_null() {
-                    libc::free(p as *mut c_void);
+                bound.opts.free.release(&bound.lib, p as *mut c_void);
+                v.map(Some)
+            }
+            RetKind::Value(ty) => {
+                let v = codec.decode(ty, ret, true);
+                if bound.opts.free.is_some() {
+                    // The struct's C strings were read (or reading failed):
+                    // free them either way.
+                    for off in marshal::c_string_fields(ty) {
+                        let p = std::ptr::read_unaligned(ret.add(off) as *const *mut c_void);
+                        bound.opts.free.release(&bound.lib, p);
+                    }
                 }
                 v.map(Some)
             }
-            RetKind::Value(ty) => codec.decode(ty, ret, true).map(Some),
             _ => Ok(None),
         }
     }

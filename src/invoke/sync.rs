@@ -165,6 +165,7 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
         }
         released?;
         scratch.finish(&codec)?;
+        scratch.free_handed_over(bound.opts.free, &bound.lib);
         let ret = frame.add(plan.ret_offset);
         if plan.native_result() {
             if let Some(v) = native_result(&codec, bound, ret, true)? {

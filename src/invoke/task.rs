@@ -104,7 +104,8 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
             scratch,
             deferred,
             work: null_mut(),
-            errno: 0,
+            // The errno the call starts with, then the one it left.
+            errno: state.errno_start.replace(0),
             errors,
         });
         let name = match js::string(env, "cshared.async") {
@@ -159,7 +160,7 @@ unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             CURRENT_TASK.with(|t| t.set(std::sync::Arc::as_ptr(&task.errors)));
             let fp = task.frame.as_mut_ptr() as *mut u8;
-            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr(), errno_location());
+            task.errno = raw_call(&task.bound, fp, task.avalues.as_mut_ptr(), errno_location(), task.errno);
             CURRENT_TASK.with(|t| t.set(std::ptr::null()));
         }));
     }
@@ -227,6 +228,7 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
             moved: &moved,
         };
         task.scratch.finish(&codec).map_err(fail)?;
+        task.scratch.free_handed_over(task.bound.opts.free, &task.bound.lib);
         let ret = (task.frame.as_ptr() as *const u8).add(task.bound.plan.ret_offset);
         if let Some(v) = native_result(&codec, &task.bound, ret, false).map_err(fail)? {
             return Ok(v);

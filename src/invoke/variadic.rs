@@ -147,7 +147,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         let ret = fp.add(plan.ret_offset);
         bound.lib.enter();
         let level = state.enter_call();
-        *state.errno_at = 0;
+        *state.errno_at = state.errno_start.replace(0);
         cif.call(bound.fnptr, ret as *mut c_void, avalues.as_mut_ptr());
         let e = *state.errno_at;
         state.leave_call(level);
@@ -159,6 +159,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         }
         released?;
         scratch.finish(&codec)?;
+        scratch.free_handed_over(bound.opts.free, &bound.lib);
         if let Some(v) = native_result(&codec, bound, ret, false)? {
             return Ok(v);
         }

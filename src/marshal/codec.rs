@@ -7,7 +7,7 @@ use super::Scratch;
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
-use crate::types::{ArrayType, BitField, Field, GoType, Int, Record, RecordKind, Type};
+use crate::types::{ArrayClass, ArrayType, BitField, Field, GoType, Int, Record, RecordKind, Type};
 use napi::sys::{self, napi_env, ValueType};
 use std::ffi::c_void;
 use std::ptr::null_mut;
@@ -166,7 +166,7 @@ impl Codec<'_> {
                     std::ptr::write_unaligned(dst as *mut usize, p);
                     std::ptr::write_unaligned(dst.add(8) as *mut usize, n);
                 }
-                Type::Go(GoType::Slice) => self.go_slice(scratch, v, dst, path)?,
+                Type::Go(GoType::Slice(elem)) => self.go_slice(scratch, v, *elem, dst, path)?,
                 Type::Void | Type::Function(_) | Type::Unsupported(_) => {
                     return Err(Error::new(
                         Code::Unsupported,
@@ -387,39 +387,71 @@ impl Codec<'_> {
         }
     }
 
-    unsafe fn go_slice(&self, scratch: &mut Scratch, v: Value, dst: *mut u8, path: &Path) -> Result<()> {
+    /// A `GoSlice`: nil for null; with a known element type, a TypedArray
+    /// of exactly that type (Go gets its memory and its element count), or
+    /// a plain array converted element by element and copied back after the
+    /// call. With an unknown element type only null: any length cshared
+    /// gave Go could let it read or write past the memory passed.
+    unsafe fn go_slice(
+        &self,
+        scratch: &mut Scratch,
+        v: Value,
+        elem: Option<ArrayClass>,
+        dst: *mut u8,
+        path: &Path,
+    ) -> Result<()> {
         unsafe {
             let env = self.env;
-            let (data, len) = match js::type_of(env, v) {
-                ValueType::napi_null => (0usize, 0usize),
-                ValueType::napi_object if js::is_array(env, v) => {
-                    // An array of integers is a []int (GoInt is 64-bit); Go's writes come back.
+            let t = js::type_of(env, v);
+            let (data, len) = if t == ValueType::napi_null {
+                (0usize, 0usize)
+            } else {
+                let Some(class) = elem else {
+                    return Err(Error::new(
+                        Code::Unsupported,
+                        format!(
+                            "{}: cshared does not know the element type of this GoSlice, so it takes only null (a nil slice): \
+                             any length given to Go could let it read or write past the memory passed. \
+                             Load the library with {{ header, goSource }} (the Go package's directory), \
+                             or declare the parameter with its Go type in the prototype ([]float64 xs, []int32 xs, []byte b, …)",
+                            path.render()
+                        ),
+                    ));
+                };
+                let size = class.size();
+                if t == ValueType::napi_object && js::is_array(env, v) {
                     let n = js::array_len(env, v)? as usize;
-                    let mem = scratch.alloc(n * 8, 8);
-                    let int = Int::new(8, true);
+                    let mem = scratch.alloc(n * size, size);
+                    let et = class.elem();
                     for i in 0..n {
                         let e = js::get_element(env, v, i as u32)?;
                         let p = Path::Index(path, i as u32);
-                        write_int(mem.add(i * 8), 8, self.int(e, int, &p)?);
+                        self.encode(scratch, e, &et, mem.add(i * size), &p)?;
                     }
-                    scratch.write_back(env, v, mem, Type::Int(int), n)?;
+                    scratch.write_back(env, v, mem, et, n)?;
                     (mem as usize, n)
+                } else if t == ValueType::napi_object && typed_array_kind(env, v) == Some(js::typedarray_type(class)) {
+                    match super::buffer_info(env, v) {
+                        Ok(Some(info)) => (scratch.buffer(v, info, dst), info.len / size),
+                        Ok(None) => return Err(Error::new(Code::Internal, "a TypedArray without a buffer")),
+                        Err(why) => return Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
+                    }
+                } else {
+                    let what = if matches!(class, ArrayClass::Float32 | ArrayClass::Float64) {
+                        "numbers"
+                    } else {
+                        "integers"
+                    };
+                    return Err(self.type_error(
+                        path,
+                        &format!(
+                            "a {}, an array of {what} or null ({})",
+                            class.name(),
+                            Type::Go(GoType::Slice(elem))
+                        ),
+                        v,
+                    ));
                 }
-                ValueType::napi_object => match super::buffer_info(env, v) {
-                    Ok(Some(info)) => {
-                        let elem = typed_array_kind(env, v).map(typed_array_elem_size).unwrap_or(1);
-                        (scratch.buffer(v, info, dst), info.len / elem)
-                    }
-                    Ok(None) => {
-                        return Err(self.type_error(
-                            path,
-                            "a TypedArray, Buffer, array of integers or null (GoSlice)",
-                            v,
-                        ))
-                    }
-                    Err(why) => return Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
-                },
-                _ => return Err(self.type_error(path, "a TypedArray, Buffer, array of integers or null (GoSlice)", v)),
             };
             std::ptr::write_unaligned(dst as *mut usize, data);
             std::ptr::write_unaligned(dst.add(8) as *mut usize, len);
@@ -484,7 +516,7 @@ impl Codec<'_> {
                     )?;
                     Ok(v)
                 }
-                Type::Go(GoType::Slice) => {
+                Type::Go(GoType::Slice(_)) => {
                     let obj = js::object(env)?;
                     js::set(
                         env,
@@ -647,16 +679,6 @@ unsafe fn typed_array_kind(env: napi_env, v: Value) -> Option<sys::napi_typedarr
         let mut len = 0;
         sys::napi_get_typedarray_info(env, v, &mut kind, &mut len, null_mut(), null_mut(), null_mut());
         Some(kind)
-    }
-}
-
-fn typed_array_elem_size(kind: sys::napi_typedarray_type) -> usize {
-    use sys::TypedarrayType as T;
-    match kind {
-        T::int16_array | T::uint16_array => 2,
-        T::int32_array | T::uint32_array | T::float32_array => 4,
-        T::float64_array | T::bigint64_array | T::biguint64_array => 8,
-        _ => 1,
     }
 }
 

@@ -63,7 +63,7 @@ pub fn kind(t: &Type) -> &'static str {
         Type::Enum(_) => "enum",
         Type::Function(_) => "function",
         Type::Go(crate::types::GoType::String) => "GoString",
-        Type::Go(crate::types::GoType::Slice) => "GoSlice",
+        Type::Go(crate::types::GoType::Slice(_)) => "GoSlice",
         Type::Unsupported(_) => "unsupported",
     }
 }

@@ -6,9 +6,10 @@
 pub mod codec;
 pub mod ctype;
 
-use crate::env::{EnvState, Lent, TaskErrors};
+use crate::env::{EnvState, Free, Lent, TaskErrors};
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
+use crate::library::LibCore;
 use crate::types::Type;
 use codec::Codec;
 use napi::sys::{self, napi_env};
@@ -40,6 +41,10 @@ pub struct Scratch {
     buffers: Vec<BufferArg>,
     /// Where their bytes went, to translate pointers into the copies back.
     pub(crate) moved: Vec<Moved>,
+    /// `char **` out-parameters of a function whose strings are the
+    /// caller's to free: the C array, and the pointers cshared put in it
+    /// (those are never freed; what C put in their place is).
+    handed: Vec<(*mut u8, Vec<usize>)>,
 }
 
 /// A buffer passed to an async call. C gets the address of a copy of its
@@ -156,6 +161,7 @@ impl Scratch {
             std::ptr::addr_of_mut!((*p).keep).write(false);
             std::ptr::addr_of_mut!((*p).buffers).write(Vec::new());
             std::ptr::addr_of_mut!((*p).moved).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).handed).write(Vec::new());
             s.assume_init()
         }
     }
@@ -277,6 +283,13 @@ impl Scratch {
                     }
                 }
             }
+            // A `char **` out-parameter notes what cshared put in it, not to
+            // free it afterwards: the copies' addresses, now they are there.
+            for (mem, before) in &mut self.handed {
+                for (i, b) in before.iter_mut().enumerate() {
+                    *b = std::ptr::read_unaligned(mem.add(i * std::mem::size_of::<usize>()) as *const usize);
+                }
+            }
             // Only buffers with bytes are copied back.
             self.buffers.retain(|l| l.len > 0);
             for l in &mut self.buffers {
@@ -369,6 +382,28 @@ impl Scratch {
             for wb in self.writebacks.drain(..) {
                 if let Target::Ref(r) = wb.target {
                     sys::napi_delete_reference(env, r);
+                }
+            }
+        }
+    }
+
+    /// Notes a `char **` out-parameter of `count` strings at `mem`, whose
+    /// new strings are freed after the call (`free_handed_over`).
+    pub(crate) unsafe fn hand_over(&mut self, mem: *mut u8, count: usize) {
+        let before = (0..count)
+            .map(|i| unsafe { std::ptr::read_unaligned(mem.add(i * std::mem::size_of::<usize>()) as *const usize) })
+            .collect();
+        self.handed.push((mem, before));
+    }
+
+    /// After `finish` has read them: frees the strings C left in `char **`
+    /// out-parameters (not the ones cshared passed in, not NULL).
+    pub unsafe fn free_handed_over(&mut self, free: Free, lib: &LibCore) {
+        for (mem, before) in std::mem::take(&mut self.handed) {
+            for (i, b) in before.into_iter().enumerate() {
+                let p = unsafe { std::ptr::read_unaligned(mem.add(i * std::mem::size_of::<usize>()) as *const usize) };
+                if p != b {
+                    unsafe { free.release(lib, p as *mut std::ffi::c_void) };
                 }
             }
         }
@@ -491,6 +526,32 @@ pub struct BufInfo {
     pub base: usize,
 }
 
+/// The byte offsets of the `char *` fields of a struct, nested structs
+/// included (a union's members are not read as strings, nor freed).
+pub fn c_string_fields(ty: &Type) -> Vec<usize> {
+    fn walk(ty: &Type, base: usize, out: &mut Vec<usize>, depth: u32) {
+        let Type::Record(r) = ty else { return };
+        if r.kind != crate::types::RecordKind::Struct || depth > 32 {
+            return;
+        }
+        if let Some(body) = r.body() {
+            for (_, f) in body.flat_fields() {
+                if f.bits.is_some() {
+                    continue;
+                }
+                if f.ty.is_c_string() {
+                    out.push(base + f.offset);
+                } else {
+                    walk(&f.ty, base + f.offset, out, depth + 1);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(ty, 0, &mut out, 0);
+    out
+}
+
 /// Where a Buffer, TypedArray, DataView or ArrayBuffer keeps its bytes.
 /// `Ok(None)` if `v` is none of these.
 pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option<(*mut u8, usize)>, &'static str> {
@@ -564,6 +625,62 @@ pub unsafe fn string_arg(env: napi_env, v: Value, what: &str) -> Result<String> 
             return Err(Error::new(
                 Code::ArgType,
                 format!("{what} must be a string, got {}", state.describe(env, v)),
+            ));
+        }
+        js::get_string(env, v)
+    }
+}
+
+/// Whether `v` is a WHATWG `URL` object (of this realm's `URL`).
+pub unsafe fn is_url(env: napi_env, v: Value) -> Result<bool> {
+    unsafe {
+        if js::type_of(env, v) != sys::ValueType::napi_object {
+            return Ok(false);
+        }
+        let mut global = null_mut();
+        check(sys::napi_get_global(env, &mut global), "reading the global object")?;
+        let url = js::get(env, global, c"URL")?;
+        let mut yes = false;
+        if js::type_of(env, url) == sys::ValueType::napi_function {
+            check(sys::napi_instanceof(env, v, url, &mut yes), "instanceof URL")?;
+        }
+        Ok(yes)
+    }
+}
+
+/// A path argument of an API function: a string, or a `file:` URL object
+/// (`new URL('./libmod.so', import.meta.url)`), read as Node's
+/// `url.fileURLToPath` reads it. `what` names it in the error.
+pub unsafe fn path_arg(env: napi_env, v: Value, what: &str) -> Result<String> {
+    unsafe {
+        if is_url(env, v)? {
+            {
+                let part = |key: &std::ffi::CStr| -> Result<String> {
+                    let p = js::get(env, v, key)?;
+                    if js::type_of(env, p) != sys::ValueType::napi_string {
+                        return Err(Error::new(Code::ArgValue, format!("{what}: the URL has no {key:?}")));
+                    }
+                    js::get_string(env, p)
+                };
+                let protocol = part(c"protocol")?;
+                if protocol != "file:" {
+                    return Err(Error::new(
+                        Code::ArgValue,
+                        format!("{what} must be a path or a file: URL, got a {protocol} URL"),
+                    ));
+                }
+                return crate::fileurl::to_path(&part(c"hostname")?, &part(c"pathname")?, cfg!(windows))
+                    .map_err(|e| Error::new(Code::ArgValue, format!("{what}: {e}")));
+            }
+        }
+        if js::type_of(env, v) != sys::ValueType::napi_string {
+            let state = EnvState::get(env)?;
+            return Err(Error::new(
+                Code::ArgType,
+                format!(
+                    "{what} must be a path (a string or a file: URL), got {}",
+                    state.describe(env, v)
+                ),
             ));
         }
         js::get_string(env, v)

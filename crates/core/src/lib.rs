@@ -7,6 +7,8 @@
 
 pub mod call;
 pub mod cdecl;
+pub mod fileurl;
+pub mod gosrc;
 pub mod header;
 pub mod types;
 pub mod typings;

@@ -3,7 +3,7 @@
 //! `load<Lib>(path, { header })`. Pure Rust.
 
 use crate::header::{ConstValue, Header};
-use crate::types::{GoType, RecordKind, Type};
+use crate::types::{ArrayClass, GoType, RecordKind, Type};
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -246,9 +246,11 @@ impl Gen {
                 Side::In => "string | null".into(),
                 Side::Out => "string".into(),
             },
-            Type::Go(GoType::Slice) => match side {
-                Side::In => "ArrayBufferView | ArrayBuffer | Array<number | bigint> | null".into(),
-                Side::Out => "{ data: Pointer | null; len: number | bigint; cap: number | bigint }".into(),
+            Type::Go(GoType::Slice(elem)) => match (side, elem) {
+                // Only nil: cshared does not know the element type (no goSource).
+                (Side::In, None) => "null".into(),
+                (Side::In, Some(e)) => format!("{} | {} | null", e.name(), js_elems(*e)),
+                (Side::Out, _) => "{ data: Pointer | null; len: number | bigint; cap: number | bigint }".into(),
             },
             Type::Function(_) | Type::Unsupported(_) => "never".into(),
         }
@@ -281,6 +283,14 @@ impl Gen {
             let _ = writeln!(out, "  {}: {}", key(&fname), self.ts(&f.ty, Side::Out, 0));
         }
         let _ = writeln!(out, "}}");
+    }
+}
+
+/// The plain JS array a slice of `e` also takes.
+fn js_elems(e: ArrayClass) -> &'static str {
+    match e {
+        ArrayClass::BigInt64 | ArrayClass::BigUint64 => "Array<number | bigint>",
+        _ => "number[]",
     }
 }
 

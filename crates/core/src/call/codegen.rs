@@ -78,6 +78,8 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
             ArgKind::Bool => k.push('t'),
             ArgKind::F32 => k.push('f'),
             ArgKind::F64 => k.push('d'),
+            // Written as a C string is (`wc`): the same source.
+            ArgKind::Pointer(to) if to.is_bytes() => k.push('c'),
             ArgKind::Pointer(_) => k.push('p'),
             ArgKind::CString => k.push('c'),
             ArgKind::Value(_) => k.push('v'),
@@ -132,7 +134,11 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         .collect();
     // Strings written into the buffer's string area live until the call
     // returns: the wrapper gives the area back then.
-    let strings = plan.args.iter().any(|a| matches!(a.kind, ArgKind::CString));
+    let strings = plan.args.iter().any(|a| match &a.kind {
+        ArgKind::CString => true,
+        ArgKind::Pointer(to) => to.is_bytes(),
+        _ => false,
+    });
     // Constants of the maker, shared by its wrappers: struct field names.
     let mut consts = String::new();
     let sync = prologue(plan, &natives, &mut consts);
@@ -241,6 +247,8 @@ fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
         ArgKind::Bool => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::BOOL.write),
         ArgKind::F32 => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::F32.write),
         ArgKind::F64 => writeln!(s, "  {}(meta, {k}, a{k}, {q});", scalar::F64.write),
+        // `void *` and byte pointers also take a string (UTF-8, NUL-terminated).
+        ArgKind::Pointer(to) if to.is_bytes() => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
         ArgKind::Pointer(_) => writeln!(s, "  o{k} = {}(meta, {k}, a{k}, {w});", scalar::POINTER.write),
         ArgKind::CString => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
         ArgKind::Callback(_) => writeln!(s, "  o{k} = wk(meta, {k}, a{k}, {w});"),
@@ -734,6 +742,8 @@ mod tests {
     fn shape_keys_determine_the_source() {
         let types = [
             "int",
+            "int8_t *",
+            "int *",
             "unsigned",
             "short",
             "unsigned char",
@@ -784,10 +794,16 @@ mod tests {
     fn strings_and_arrays_are_lent_only_to_synchronous_calls() {
         // wc and wp lend the string area and stamped arrays (see the
         // prelude); async calls convert natively (`later`).
-        let s = src("int f(const char *s, void *p)");
+        let s = src("int f(const char *s, int *p)");
         assert!(
             s.contains("o0 = wc(meta, 0, a0, 4);") && s.contains("o1 = wp(meta, 1, a1, 6);"),
             "{s}"
+        );
+        // `void *` takes a string too, written as `char *`'s are.
+        let v = src("int f(void *p)");
+        assert!(
+            v.contains("o0 = wc(meta, 0, a0, 4);") && v.contains("u32[1] = top;"),
+            "{v}"
         );
         assert!(s.contains("u32[1] = top;"), "{s}");
         assert!(

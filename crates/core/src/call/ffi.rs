@@ -40,7 +40,7 @@ pub fn ffi_type(t: &Type) -> Result<FfiType, String> {
         Type::F64 => FfiType::f64(),
         Type::Pointer(_) => FfiType::pointer(),
         Type::Go(GoType::String) => FfiType::structure([FfiType::pointer(), FfiType::i64()]),
-        Type::Go(GoType::Slice) => FfiType::structure([FfiType::pointer(), FfiType::i64(), FfiType::i64()]),
+        Type::Go(GoType::Slice(_)) => FfiType::structure([FfiType::pointer(), FfiType::i64(), FfiType::i64()]),
         Type::Record(_) if t.by_value_problem().is_none() => record_type(t)?,
         other => {
             return Err(other
@@ -97,6 +97,7 @@ fn padded_in_memory(_t: &Type) -> bool {
     false
 }
 
+#[cfg(all(target_arch = "x86_64", not(windows)))]
 fn unaligned(t: &Type) -> bool {
     match t {
         Type::Record(r) => r.body().is_some_and(|b| {

@@ -129,7 +129,7 @@ fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
             to => ArgKind::Pointer(to.clone()),
         },
         Type::Void => return Err("a parameter cannot be void".into()),
-        Type::Go(GoType::String) | Type::Go(GoType::Slice) | Type::Record(_) => match ty.by_value_problem() {
+        Type::Go(GoType::String) | Type::Go(GoType::Slice(_)) | Type::Record(_) => match ty.by_value_problem() {
             Some(p) => return Err(p),
             None => ArgKind::Value(ty.clone()),
         },

@@ -467,16 +467,20 @@
   // Otherwise native code converts it (a missing field is zero, an
   // inherited one missing) or explains the unknown field (src/marshal/codec.rs).
   // Keys are distinct, so as many as the names, each one of them, are all of them.
+  // for-in, not Object.keys(): over a plain object it walks V8's enum cache
+  // and allocates nothing, and TurboFan folds `hasOwnProperty` of a for-in
+  // key of the object itself (inherited enumerable keys fail it).
   const keysOf = Object.keys;
+  const hasOwn = Object.hasOwn;
+  const hop = Object.prototype.hasOwnProperty;
   function K(o, names) {
-    const keys = keysOf(o);
     const n = names.length;
-    if (keys.length !== n) return false;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i];
-      if (key !== names[i] && !names.includes(key)) return false;
+    let i = 0;
+    for (const key in o) {
+      if (i >= n || (key !== names[i] && !names.includes(key)) || !hop.call(o, key)) return false;
+      i++;
     }
-    return true;
+    return i === n;
   }
 
   // For native code converting an object to a struct or union
@@ -484,7 +488,6 @@
   // in array `names` (the fields), undefined for those it does not have;
   // or, if it has an own enumerable key that is not a field, that key.
   // Every value is read before any is converted.
-  const hasOwn = Object.hasOwn;
   function ownFields(o, names) {
     const keys = keysOf(o);
     const n = names.length;
@@ -524,7 +527,7 @@
   let lastType = '';
   let lastKind = -1;
   function fastDecode(native) {
-    return function decode(p, type, count) {
+    return function decode(p, type, count, more) {
       if (count === undefined && typeof type === 'string' && typeof p === 'object' && p !== null) {
         let k = type === lastType ? lastKind : kinds.get(type);
         if (k === undefined) {
@@ -546,7 +549,14 @@
           return readKind(bufView, 8, k);
         }
       }
-      return native(p, type, count);
+      return native(p, type, count, more);
+    };
+  }
+
+  // call(ptr, type, ...args): the function at ptr, called once.
+  function makeCall(func) {
+    return function call(ptr, type, ...args) {
+      return func(ptr, type)(...args);
     };
   }
 
@@ -583,6 +593,7 @@
     failing,
     fastDecode,
     finish,
+    makeCall,
     ownFields,
     // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {

@@ -13,7 +13,9 @@
 
 use super::lexer::{Kind, Pos, Token};
 use super::scope::Names;
-use crate::types::{builtin_type, EnumType, Int, Param, Record, RecordBuilder, RecordKind, Signature, Type};
+use crate::types::{
+    builtin_type, ArrayClass, EnumType, GoType, Int, Param, Record, RecordBuilder, RecordKind, Signature, Type,
+};
 use std::sync::Arc;
 
 /// Nesting limit for declarators, records and expressions.
@@ -731,6 +733,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                 self.skip_group()?;
                 continue;
             }
+            if t.is("[") && self.peek_at(1).is_some_and(|n| n.is("]")) && !any_type && named.is_none() {
+                // Go's spelling of a slice whose element type is known:
+                // `GoFloat64 Sum([]float64 xs)`.
+                named = Some(self.go_slice()?);
+                any_type = true;
+                continue;
+            }
             if t.kind != Kind::Ident {
                 break;
             }
@@ -979,6 +988,29 @@ impl<'t, 'n> Parser<'t, 'n> {
             align,
             defined,
         })
+    }
+
+    /// `[]T` with T one of Go's numeric types (`float64`, `int32`, `byte`,
+    /// `int`, …, or the cgo names `GoFloat64` …): a `GoSlice` of that
+    /// element type.
+    fn go_slice(&mut self) -> PResult<Type> {
+        self.i += 2;
+        match self.peek() {
+            Some(e) if e.kind == Kind::Ident => match ArrayClass::of_go_name(&e.text) {
+                Some(c) => {
+                    self.i += 1;
+                    Ok(Type::Go(GoType::Slice(Some(c))))
+                }
+                None => self.unsupported(
+                    e.pos,
+                    format!(
+                        "[]{}: a slice's element type must be one of Go's numeric types (int8 … int64, uint8 … uint64, int, uint, uintptr, byte, rune, float32, float64)",
+                        e.text
+                    ),
+                ),
+            },
+            _ => self.syntax(format!("expected a Go element type after '[]', found {}", self.describe())),
+        }
     }
 
     /// Whether the next tokens start a type name (for casts, sizeof, params).

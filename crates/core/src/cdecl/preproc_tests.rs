@@ -1023,8 +1023,10 @@ fn paste_bomb_hits_the_budget() {
         };
         assert!(e.msg.contains("macro expansion too large"), "{}", e.msg);
         assert!(e.msg.contains(&MAX_MADE_BYTES.to_string()), "{}", e.msg);
+        // A hang guard, not a speed test (the machine may be busy): without
+        // the budget, 40 levels take hours.
         assert!(
-            elapsed < std::time::Duration::from_secs(2),
+            elapsed < std::time::Duration::from_secs(60),
             "{levels} levels: {elapsed:?}"
         );
     }
@@ -1033,7 +1035,7 @@ fn paste_bomb_hits_the_budget() {
     let start = std::time::Instant::now();
     let out = run(&src).unwrap();
     assert!(
-        start.elapsed() < std::time::Duration::from_secs(2),
+        start.elapsed() < std::time::Duration::from_secs(60),
         "{:?}",
         start.elapsed()
     );
@@ -1051,7 +1053,7 @@ fn paste_bomb_hits_the_budget() {
     let e = run(&src).unwrap_err();
     assert!(e.msg.contains("macro expansion too large"), "{}", e.msg);
     assert!(
-        start.elapsed() < std::time::Duration::from_secs(2),
+        start.elapsed() < std::time::Duration::from_secs(60),
         "{:?}",
         start.elapsed()
     );

@@ -209,6 +209,55 @@ fn go_typedefs_become_go_types() {
         })
         .unwrap();
     assert!(matches!(f.sig.params[0].ty, Type::Go(crate::types::GoType::String)));
-    assert!(matches!(f.sig.params[1].ty, Type::Go(crate::types::GoType::Slice)));
+    assert!(matches!(f.sig.params[1].ty, Type::Go(crate::types::GoType::SLICE)));
     assert_eq!(f.sig.ret.size(), Some(16));
+}
+
+#[test]
+fn go_slices_spelled_as_in_go() {
+    use crate::types::{ArrayClass, GoType};
+    let f = proto("GoFloat64 Sum([]float64 xs, []int n, []byte b, []GoInt32 r, []rune u, []uintptr p)").unwrap();
+    let elems: Vec<Option<ArrayClass>> = f
+        .sig
+        .params
+        .iter()
+        .map(|p| match p.ty {
+            Type::Go(GoType::Slice(e)) => e,
+            ref other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        elems,
+        [
+            Some(ArrayClass::Float64),
+            Some(ArrayClass::BigInt64),
+            Some(ArrayClass::Uint8),
+            Some(ArrayClass::Int32),
+            Some(ArrayClass::Int32),
+            Some(ArrayClass::BigUint64)
+        ]
+    );
+    assert_eq!(f.sig.params[0].name.as_deref(), Some("xs"));
+    assert_eq!(f.sig.params[1].ty.to_string(), "[]int64");
+    assert_eq!(ty("[]float32").unwrap().to_string(), "[]float32");
+    // Unnamed, and as a type name.
+    assert_eq!(
+        proto("void f([]int16)").unwrap().sig.params[0].ty.to_string(),
+        "[]int16"
+    );
+    for bad in [
+        "void f([]string s)",
+        "void f([]bool b)",
+        "void f([]struct x s)",
+        "void f([] )",
+        "void f(int []float64)",
+    ] {
+        assert!(proto(bad).is_err(), "{bad}");
+    }
+    assert_eq!(proto("void f([]string s)").unwrap_err().kind, ErrorKind::Unsupported);
+    // An untyped GoSlice stays untyped.
+    assert_eq!(
+        proto("void f(GoSlice s)").unwrap().sig.params[0].ty.to_string(),
+        "GoSlice"
+    );
 }

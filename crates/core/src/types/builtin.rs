@@ -22,10 +22,11 @@ const WCHAR: Int = if cfg!(windows) {
     Int::new(4, true)
 };
 
-// glibc makes the 16- and 32-bit "fast" types as wide as a pointer.
+// glibc makes the 16- and 32-bit "fast" types as wide as a pointer; musl
+// and Windows make int_fast16_t an int.
 const FAST16: u8 = if cfg!(all(target_os = "linux", target_env = "gnu")) {
     PTR
-} else if cfg!(windows) {
+} else if cfg!(any(windows, target_env = "musl")) {
     4
 } else {
     2
@@ -79,7 +80,7 @@ pub fn builtin_type(name: &str) -> Option<Type> {
         "float32" | "GoFloat32" => Type::F32,
         "float64" | "GoFloat64" => Type::F64,
         "GoString" | "_GoString_" => Type::Go(GoType::String),
-        "GoSlice" => Type::Go(GoType::Slice),
+        "GoSlice" => Type::Go(GoType::SLICE),
         // Go declares these as `void *` in every header.
         "GoMap" | "GoChan" => Type::pointer_to(Type::Void, false),
         "GoInterface" => go_interface(),

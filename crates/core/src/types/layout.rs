@@ -2,13 +2,38 @@
 //! AArch64 ABIs: natural alignment, `packed`, `#pragma pack(n)`, explicit
 //! `aligned(n)`, bitfields and flexible array members.
 //!
-//! MSVC lays out bitfields differently (a new storage unit whenever the
-//! declared type changes); that variant is used on Windows targets.
+//! The bitfield rules differ by ABI (`Abi`): MSVC starts a new storage unit
+//! whenever the declared type's size changes, and AAPCS64 lets a zero-width
+//! bitfield raise the record's alignment. The host's rules are used; the
+//! others are there so that every target's rules are tested on any host.
 
 use super::{BitField, Field, RecordBody, RecordKind, Type};
 use std::sync::Arc;
 
+/// Whose bitfield rules a layout follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abi {
+    /// GCC and Clang on System V targets (x86-64 Linux and macOS).
+    SysV,
+    /// GCC and Clang on 64-bit Arm: as System V, but a zero-width bitfield
+    /// raises the record's alignment to its type's.
+    Aapcs64,
+    /// MSVC, and mingw's default (`-mms-bitfields`).
+    Ms,
+}
+
+impl Abi {
+    pub const HOST: Abi = if cfg!(windows) {
+        Abi::Ms
+    } else if cfg!(target_arch = "aarch64") {
+        Abi::Aapcs64
+    } else {
+        Abi::SysV
+    };
+}
+
 pub struct RecordBuilder {
+    abi: Abi,
     kind: RecordKind,
     /// Every field is at most this aligned (`packed` is 1, `#pragma pack(n)` is n).
     max_align: Option<usize>,
@@ -19,13 +44,18 @@ pub struct RecordBuilder {
     size: u64,
     align: usize,
     /// MSVC: the storage unit the last bitfield went into (start bit, size in bytes).
-    #[cfg_attr(not(windows), allow(dead_code))]
     unit: Option<(u64, u64)>,
 }
 
 impl RecordBuilder {
     pub fn new(kind: RecordKind, max_align: Option<usize>) -> RecordBuilder {
+        RecordBuilder::for_abi(Abi::HOST, kind, max_align)
+    }
+
+    /// A layout by another ABI's rules (for tests of every target).
+    pub fn for_abi(abi: Abi, kind: RecordKind, max_align: Option<usize>) -> RecordBuilder {
         RecordBuilder {
+            abi,
             kind,
             max_align,
             fields: Vec::new(),
@@ -96,12 +126,15 @@ impl RecordBuilder {
         }
         let packed = self.max_align == Some(1);
         let align = self.cap(unit as usize) as u64;
-        let start = if self.kind == RecordKind::Union {
-            0
-        } else {
-            self.place_bitfield(unit, align, width, packed)
+        let start = match (self.kind, self.abi) {
+            (RecordKind::Union, _) => 0,
+            (RecordKind::Struct, Abi::Ms) => self.place_ms(unit, align, width),
+            (RecordKind::Struct, _) => self.place_gcc(unit, align, width, packed),
         };
         if width == 0 {
+            if self.abi == Abi::Aapcs64 && !packed {
+                self.align = self.align.max(align as usize);
+            }
             return Ok(());
         }
         let end_bit = start + u64::from(width);
@@ -109,8 +142,8 @@ impl RecordBuilder {
             self.bit = end_bit;
         }
         self.size = self.size.max(end_bit.div_ceil(8));
-        // On System V, unnamed bitfields don't affect the record's alignment.
-        if name.is_some() || cfg!(windows) {
+        // With GCC's rules, unnamed bitfields don't affect the record's alignment.
+        if name.is_some() || self.abi == Abi::Ms {
             self.align = self.align.max(if packed { 1 } else { align as usize });
         }
         if let Some(name) = name {
@@ -127,8 +160,7 @@ impl RecordBuilder {
         Ok(())
     }
 
-    #[cfg(not(windows))]
-    fn place_bitfield(&mut self, unit: u64, align: u64, width: u32, packed: bool) -> u64 {
+    fn place_gcc(&mut self, unit: u64, align: u64, width: u32, packed: bool) -> u64 {
         let unit_bits = unit * 8;
         if width == 0 {
             // A zero-width bitfield moves to the next unit of its type.
@@ -144,15 +176,17 @@ impl RecordBuilder {
         self.bit
     }
 
-    #[cfg(windows)]
-    fn place_bitfield(&mut self, unit: u64, align: u64, width: u32, _packed: bool) -> u64 {
+    fn place_ms(&mut self, unit: u64, align: u64, width: u32) -> u64 {
         // MSVC: bits share a storage unit only with bitfields of the same size
-        // that still fit in it.
+        // that still fit in it; a unit left behind is taken whole.
         match self.unit {
             Some((start, size)) if size == unit && self.bit + u64::from(width) <= start + unit * 8 && width > 0 => {
                 self.bit
             }
-            _ => {
+            prev => {
+                if let Some((start, size)) = prev {
+                    self.bit = self.bit.max(start + size * 8);
+                }
                 let byte = align_up(self.bit.div_ceil(8), align);
                 self.bit = byte * 8;
                 self.unit = if width == 0 { None } else { Some((self.bit, unit)) };
@@ -190,7 +224,7 @@ fn align_up(v: u64, a: u64) -> u64 {
     }
 }
 
-#[cfg(all(test, not(windows)))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::types::Int;
@@ -201,6 +235,55 @@ mod tests {
 
     fn name(s: &str) -> Option<Arc<str>> {
         Some(Arc::from(s))
+    }
+
+    fn uint(bytes: u8) -> Type {
+        Type::Int(Int::new(bytes, false))
+    }
+
+    /// `struct { char x; unsigned short y:9; unsigned short z:9; int:0; char w; }`
+    fn zero_width(abi: Abi) -> RecordBody {
+        let mut b = RecordBuilder::for_abi(abi, RecordKind::Struct, None);
+        b.field(name("x"), int(1), None).unwrap();
+        b.bitfield(name("y"), uint(2), 9).unwrap();
+        b.bitfield(name("z"), uint(2), 9).unwrap();
+        b.bitfield(None, int(4), 0).unwrap();
+        b.field(name("w"), int(1), None).unwrap();
+        b.finish(None)
+    }
+
+    #[test]
+    fn zero_width_bitfield_aligns_the_record_on_aapcs64_only() {
+        // x86-64 gcc: 10 bytes, align 2; aarch64 gcc: 12 bytes, align 4.
+        let sysv = zero_width(Abi::SysV);
+        assert_eq!((sysv.size, sysv.align, sysv.fields[3].offset), (10, 2, 8));
+        let arm = zero_width(Abi::Aapcs64);
+        assert_eq!((arm.size, arm.align, arm.fields[3].offset), (12, 4, 8));
+    }
+
+    /// `struct { unsigned a:3, b:5; signed c:4; unsigned d:20; uint64_t e:40; unsigned char f:1; }`
+    fn mixed_units(abi: Abi) -> RecordBody {
+        let mut b = RecordBuilder::for_abi(abi, RecordKind::Struct, None);
+        b.bitfield(name("a"), uint(4), 3).unwrap();
+        b.bitfield(name("b"), uint(4), 5).unwrap();
+        b.bitfield(name("c"), int(4), 4).unwrap();
+        b.bitfield(name("d"), uint(4), 20).unwrap();
+        b.bitfield(name("e"), uint(8), 40).unwrap();
+        b.bitfield(name("f"), uint(1), 1).unwrap();
+        b.finish(None)
+    }
+
+    #[test]
+    fn ms_bitfields_take_whole_units() {
+        // MSVC and mingw: a..d in one 4-byte unit, e in an 8-byte unit at 8,
+        // f in a new 1-byte unit at 16 (after all of e's unit): 24 bytes.
+        let ms = mixed_units(Abi::Ms);
+        let at: Vec<(usize, u32)> = ms.fields.iter().map(|f| (f.offset, f.bits.unwrap().shift)).collect();
+        assert_eq!(at, vec![(0, 0), (0, 3), (1, 0), (1, 4), (8, 0), (16, 0)]);
+        assert_eq!((ms.size, ms.align), (24, 8));
+        // GCC packs them: 16 bytes.
+        let gcc = mixed_units(Abi::SysV);
+        assert_eq!((gcc.size, gcc.align), (16, 8));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod scalar;
 pub use builtin::{builtin_type, is_builtin_name, CHAR_SIGNED, LONG_BYTES};
 pub use layout::RecordBuilder;
 pub use same::same_record;
+pub use scalar::ArrayClass;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock, Weak};
@@ -59,8 +60,17 @@ impl Int {
 pub enum GoType {
     /// `struct { const char *p; ptrdiff_t n; }`
     String,
-    /// `struct { void *data; GoInt len; GoInt cap; }`
-    Slice,
+    /// `struct { void *data; GoInt len; GoInt cap; }`, with the element
+    /// type when it is known (from the Go source, or a prototype's `[]T`).
+    /// A slice whose element type is unknown takes only `nil` (JS null):
+    /// any length cshared gave Go could let it read or write past the
+    /// memory passed.
+    Slice(Option<ArrayClass>),
+}
+
+impl GoType {
+    /// The untyped `GoSlice` of Go's headers.
+    pub const SLICE: GoType = GoType::Slice(None);
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +252,16 @@ fn flatten(fields: &[Field], base: usize, out: &mut Vec<(Arc<str>, Field)>) {
 }
 
 impl Type {
+    /// `void` or a one-byte integer: what a string may stand for behind a
+    /// pointer (`void *`, `int8_t *`, `unsigned char *`).
+    pub fn is_bytes(&self) -> bool {
+        match self {
+            Type::Void => true,
+            Type::Char(i) | Type::Int(i) => i.bytes == 1,
+            _ => false,
+        }
+    }
+
     pub fn pointer_to(to: Type, to_const: bool) -> Type {
         let target = match &to {
             Type::Record(r) if r.body().is_none() => Target::Record {
@@ -281,7 +301,7 @@ impl Type {
             Type::Array(a) => a.elem.size()?.checked_mul(a.len?)?,
             Type::Record(r) => r.body()?.size,
             Type::Go(GoType::String) => 2 * POINTER_SIZE,
-            Type::Go(GoType::Slice) => 3 * POINTER_SIZE,
+            Type::Go(GoType::Slice(_)) => 3 * POINTER_SIZE,
         })
     }
 
@@ -350,7 +370,8 @@ impl fmt::Display for Type {
             },
             Type::Function(sig) => write!(f, "{sig}"),
             Type::Go(GoType::String) => f.write_str("GoString"),
-            Type::Go(GoType::Slice) => f.write_str("GoSlice"),
+            Type::Go(GoType::Slice(None)) => f.write_str("GoSlice"),
+            Type::Go(GoType::Slice(Some(e))) => write!(f, "[]{}", e.go_name()),
             Type::Unsupported(what) => f.write_str(what),
         }
     }
@@ -388,7 +409,11 @@ mod tests {
         assert_eq!(Type::pointer_to(Type::Void, false).size(), Some(POINTER_SIZE));
         assert_eq!(Type::array_of(Type::F64, Some(3)).size(), Some(24));
         assert_eq!(Type::array_of(Type::F64, None).size(), None);
-        assert_eq!(Type::Go(GoType::Slice).size(), Some(24));
+        assert_eq!(Type::Go(GoType::SLICE).size(), Some(24));
+        assert_eq!(
+            Type::Go(GoType::Slice(Some(ArrayClass::Float64))).to_string(),
+            "[]float64"
+        );
         assert!(Type::Void.size().is_none());
     }
 }

@@ -8,7 +8,7 @@
 use super::{Int, Type, POINTER_SIZE};
 
 /// The TypedArray class that holds a scalar exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ArrayClass {
     Int8,
     Uint8,
@@ -36,6 +36,75 @@ impl ArrayClass {
             ArrayClass::Float32 => "Float32Array",
             ArrayClass::Float64 => "Float64Array",
         }
+    }
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            ArrayClass::Int8 | ArrayClass::Uint8 => 1,
+            ArrayClass::Int16 | ArrayClass::Uint16 => 2,
+            ArrayClass::Int32 | ArrayClass::Uint32 | ArrayClass::Float32 => 4,
+            ArrayClass::BigInt64 | ArrayClass::BigUint64 | ArrayClass::Float64 => 8,
+        }
+    }
+
+    /// The C type of one element.
+    pub fn elem(self) -> Type {
+        match self {
+            ArrayClass::Float32 => Type::F32,
+            ArrayClass::Float64 => Type::F64,
+            ArrayClass::Int8 => Type::Int(Int::new(1, true)),
+            ArrayClass::Uint8 => Type::Int(Int::new(1, false)),
+            ArrayClass::Int16 => Type::Int(Int::new(2, true)),
+            ArrayClass::Uint16 => Type::Int(Int::new(2, false)),
+            ArrayClass::Int32 => Type::Int(Int::new(4, true)),
+            ArrayClass::Uint32 => Type::Int(Int::new(4, false)),
+            ArrayClass::BigInt64 => Type::Int(Int::new(8, true)),
+            ArrayClass::BigUint64 => Type::Int(Int::new(8, false)),
+        }
+    }
+
+    /// Go's name for the element type (`int` and `uint` are the 64-bit ones).
+    pub fn go_name(self) -> &'static str {
+        match self {
+            ArrayClass::Int8 => "int8",
+            ArrayClass::Uint8 => "uint8",
+            ArrayClass::Int16 => "int16",
+            ArrayClass::Uint16 => "uint16",
+            ArrayClass::Int32 => "int32",
+            ArrayClass::Uint32 => "uint32",
+            ArrayClass::BigInt64 => "int64",
+            ArrayClass::BigUint64 => "uint64",
+            ArrayClass::Float32 => "float32",
+            ArrayClass::Float64 => "float64",
+        }
+    }
+
+    /// The slice element class for a Go numeric type name (`float64`,
+    /// `byte`, `rune`, `int`, `uintptr`) or its cgo name (`GoFloat64`).
+    /// `int`, `uint` and `uintptr` are pointer-sized, as in Go.
+    pub fn of_go_name(name: &str) -> Option<ArrayClass> {
+        let name = name
+            .strip_prefix("Go")
+            .map_or(name.to_string(), |n| n.to_ascii_lowercase());
+        let wide = POINTER_SIZE == 8;
+        Some(match name.as_str() {
+            "int8" => ArrayClass::Int8,
+            "uint8" | "byte" => ArrayClass::Uint8,
+            "int16" => ArrayClass::Int16,
+            "uint16" => ArrayClass::Uint16,
+            "int32" | "rune" => ArrayClass::Int32,
+            "uint32" => ArrayClass::Uint32,
+            "int64" => ArrayClass::BigInt64,
+            "uint64" => ArrayClass::BigUint64,
+            "int" if wide => ArrayClass::BigInt64,
+            "uint" | "uintptr" if wide => ArrayClass::BigUint64,
+            "int" => ArrayClass::Int32,
+            "uint" | "uintptr" => ArrayClass::Uint32,
+            "float32" => ArrayClass::Float32,
+            "float64" => ArrayClass::Float64,
+            _ => return None,
+        })
     }
 }
 

@@ -1,0 +1,144 @@
+'use strict';
+// Capabilities koffi users rely on, in cshared's form (README, "Coming
+// from koffi").
+const test = require('node:test');
+const assert = require('node:assert');
+const cshared = require('..');
+const { load, callback, func, call, decode, cdef } = cshared;
+const { cLibrary } = require('./helpers/fixtures');
+
+const callbacks = () => cLibrary('callbacks', ['-pthread']);
+
+test('a C function pointer becomes a callable function: func(), call(), decode()', async () => {
+  const lib = load(callbacks());
+  const BinaryIntFunc = callback('int BinaryIntFunc(int a, int b)');
+  const getOp = lib.func('BinaryIntFunc *get_op(const char *name)');
+  const addPtr = getOp('+');
+  const mulPtr = getOp('*');
+  assert.equal(getOp('?'), null);
+  const add = func(addPtr, BinaryIntFunc);
+  assert.equal(add(2, 3), 5);
+  assert.equal(add.length, 2);
+  assert.equal(await add.async(20, 22), 42);
+  // A prototype string, or the type's name, works as the type.
+  assert.equal(func(mulPtr, 'int (int, int)')(6, 7), 42);
+  assert.equal(func(mulPtr, 'BinaryIntFunc *')(3, 3), 9);
+  assert.equal(call(mulPtr, BinaryIntFunc, 4, 5), 20);
+  // koffi's decode(ptr, ProtoType): the function at ptr.
+  assert.equal(decode(addPtr, BinaryIntFunc)(40, 2), 42);
+  // Arguments are checked as for any bound function.
+  assert.throws(() => add(1), { code: 'ERR_ARG_COUNT' });
+  assert.throws(() => add(1, 'x'), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => add(2 ** 31, 1), { code: 'ERR_ARG_RANGE' });
+  // Variadic function pointers.
+  const sumPtr = lib.func('void *get_sum_ints(void)')();
+  const sum = func(sumPtr, 'int (int n, ...)');
+  assert.equal(sum(3, 'int', 1, 'int', 2, 'int', 3), 6);
+  // Function pointers in a struct result.
+  cdef('struct ops { BinaryIntFunc *first; BinaryIntFunc *second; };');
+  const ops = lib.func('struct ops get_ops(void)')();
+  assert.equal(func(ops.first, BinaryIntFunc)(5, 6), 11);
+  assert.equal(func(ops.second, BinaryIntFunc)(5, 6), 30);
+});
+
+test('func() refuses what is not a function pointer and a type', () => {
+  assert.throws(() => func(null, 'int (int)'), { code: 'ERR_ARG_TYPE', message: /non-null Pointer/ });
+  assert.throws(() => func(42, 'int (int)'), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => func(cshared.makePointer(0x1000), 'int'), { code: 'ERR_ARG_TYPE', message: /not a function type/ });
+  assert.throws(() => func(cshared.makePointer(0x1000), 'int (nope_t)'), { code: 'ERR_PARSE' });
+});
+
+test('decode() and encode() over Buffers, TypedArrays, DataViews and ArrayBuffers, with an offset', () => {
+  const { encode, struct, alloc, free } = cshared;
+  const Float3 = struct('parity_float3', { x: 'float', y: 'float', z: 'float' });
+  const buf = Buffer.alloc(16);
+  encode(buf, Float3, { x: 1.5, y: -2, z: 3.25 });
+  assert.deepEqual(decode(buf, Float3), { x: 1.5, y: -2, z: 3.25 });
+  assert.equal(buf.readFloatLE(4), -2);
+  // With an offset, and over other views of the same bytes.
+  encode(buf, 12, 'uint32_t', 0xdeadbeef);
+  assert.equal(decode(buf, 12, 'uint32_t'), 0xdeadbeef);
+  const u32 = new Uint32Array(buf.buffer, buf.byteOffset, 4);
+  assert.equal(decode(u32, 12, 'uint32_t'), 0xdeadbeef);
+  assert.deepEqual([...decode(new DataView(buf.buffer, buf.byteOffset, 16), 4, 'float', 2)], [-2, 3.25]);
+  const ab = new ArrayBuffer(8);
+  encode(ab, 'int16_t', -5);
+  assert.equal(new Int16Array(ab)[0], -5);
+  assert.equal(decode(ab, 'int16_t'), -5);
+  // C fills a buffer; the count -1 reads up to the first zero value.
+  const snprintf = load(null).func('int snprintf(char *buf, size_t size, const char *fmt, ...)');
+  const out = Buffer.alloc(32, 0xff);
+  assert.equal(snprintf(out, out.length, '%s', 'const char *', 'hello'), 5);
+  assert.deepEqual([...decode(out, 'uint8_t', -1)], [104, 101, 108, 108, 111]);
+  const p = alloc('uint16_t', 4);
+  try {
+    encode(p, 'uint16_t[4]', [7, 8, 0, 9]);
+    assert.deepEqual([...decode(p, 'uint16_t', -1)], [7, 8]);
+    assert.deepEqual([...decode(p, 2, 'uint16_t', 2)], [8, 0]);
+  } finally {
+    free(p);
+  }
+  // A buffer with no zero: everything in it.
+  assert.deepEqual([...decode(new Uint8Array([1, 2, 3]), 'uint8_t', -1)], [1, 2, 3]);
+  // Bounds: nothing is read or written past a buffer.
+  assert.throws(() => decode(buf, 14, 'uint32_t'), { name: 'RangeError', code: 'ERR_ARG_RANGE' });
+  assert.throws(() => decode(buf, 'uint32_t', 5), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => encode(buf, 13, 'uint32_t', 1), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => decode(buf, 17, 'uint8_t'), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => decode(buf, -1, 'uint8_t'), { code: 'ERR_ARG_RANGE' });
+  assert.equal(buf.readUInt32LE(12), 0xdeadbeef);
+  const detached = new ArrayBuffer(8);
+  structuredClone(detached, { transfer: [detached] });
+  assert.throws(() => decode(detached, 'int'), { code: 'ERR_ARG_VALUE', message: /detached/ });
+  assert.throws(() => encode(new Uint8Array(new SharedArrayBuffer(8)), 'int', 1), { code: 'ERR_ARG_VALUE' });
+});
+
+test('errno(value) sets errno for the next call; address(); envPointer()', async () => {
+  const { errno, address, envPointer, makePointer } = cshared;
+  const lib = load(callbacks());
+  const readErrno = lib.func('int read_errno(void)');
+  assert.equal(readErrno(), 0); // cleared before each call
+  assert.equal(errno(42), 42);
+  assert.equal(errno(), 42);
+  assert.equal(readErrno(), 42); // the next call starts with it
+  assert.equal(readErrno(), 0); // once
+  errno(7);
+  assert.equal(await readErrno.async(), 7);
+  assert.throws(() => errno(2 ** 40), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => errno('x'), { code: 'ERR_ARG_TYPE' });
+  assert.equal(address(null), 0n);
+  assert.equal(address(makePointer(0x1234)), 0x1234n);
+  assert.equal(address(makePointer(2n ** 64n - 1n)), 2n ** 64n - 1n);
+  assert.throws(() => address({}), { code: 'ERR_ARG_TYPE' });
+  const env = envPointer();
+  assert.equal(typeof env.address, 'bigint');
+  assert.notEqual(env.address, 0n);
+  assert.ok(envPointer().equals(env));
+});
+
+test('strings C writes: stringBuffer() and readCString() of a buffer; strings for void * and int8_t *', () => {
+  const { stringBuffer, readCString } = cshared;
+  const lib = load(callbacks());
+  const upper = lib.func('void upper_ascii(const char *s, char *out)');
+  const out = stringBuffer(64);
+  upper('hello, wörld', out);
+  assert.equal(readCString(out), 'HELLO, WöRLD');
+  assert.equal(readCString(out, 5), 'HELLO');
+  // In and out: the same buffer, reversed in place by C.
+  const reverse = lib.func('void reverse_in_place(void *p)');
+  const io = stringBuffer(16, 'abcdef');
+  reverse(io);
+  assert.equal(readCString(io), 'fedcba');
+  // A buffer with no NUL is read within its length only.
+  assert.equal(readCString(Buffer.from('xyz')), 'xyz');
+  // A JS string for void * and int8_t * (UTF-8, NUL-terminated, for the call).
+  assert.equal(lib.func('size_t byte_len(const int8_t *s)')('héllo'), 6);
+  assert.equal(lib.func('size_t void_len(const void *s)')('abc'), 3);
+  assert.equal(lib.func('size_t void_len(const void *s)')('x'.repeat(5000)), 5000);
+  assert.throws(() => lib.func('size_t void_len(const void *s)')('a\0b'), { code: 'ERR_ARG_VALUE' });
+  // Other pointers do not take strings.
+  assert.throws(() => lib.func('int out_int(int *out)')('12'), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => stringBuffer(3, 'abc'), { code: 'ERR_ARG_RANGE' });
+  assert.throws(() => stringBuffer(0), { code: 'ERR_ARG_RANGE' });
+  assert.deepEqual([...stringBuffer(4, 'ab')], [97, 98, 0, 0]);
+});
