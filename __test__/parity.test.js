@@ -142,3 +142,25 @@ test('strings C writes: stringBuffer() and readCString() of a buffer; strings fo
   assert.throws(() => stringBuffer(0), { code: 'ERR_ARG_RANGE' });
   assert.deepEqual([...stringBuffer(4, 'ab')], [97, 98, 0, 0]);
 });
+
+test('structs by value of any size: 256 KiB in and out, sync and async', async () => {
+  const lib = load(callbacks());
+  cdef('struct big { uint8_t data[262144]; int n; };');
+  const sum = lib.func('int big_sum(struct big b, int k)');
+  const make = lib.func('struct big big_make(int v)');
+  const data = new Uint8Array(262144);
+  data[0] = 1;
+  data[1000] = 2;
+  data[262143] = 3;
+  assert.equal(sum({ data, n: 100 }, 1000), 1106);
+  assert.equal(await sum.async({ data, n: 10 }, 0), 16);
+  const b = make(9);
+  assert.equal(b.n, -9);
+  assert.equal(b.data.length, 262144);
+  assert.equal(b.data[0], 9);
+  assert.equal(b.data[262142], 9);
+  assert.equal(b.data[262143], 7);
+  assert.equal((await make.async(4)).data[5], 4);
+  assert.throws(() => sum({ data, n: 1 }), { code: 'ERR_ARG_COUNT' });
+  assert.throws(() => sum({ data, n: 'x' }, 1), { code: 'ERR_ARG_TYPE' });
+});

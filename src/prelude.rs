@@ -34,6 +34,7 @@ pub unsafe fn install(env: napi_env) -> Result<Rc<EnvState>> {
             js::function(env, "invokeAsync", Some(task::inva), data)?,
             js::function(env, "invokeVariadic", Some(variadic::invv), data)?,
             js::function(env, "invokeBatch", Some(batch::invb), data)?,
+            js::function(env, "invokeNative", Some(sync::invn), data)?,
             js::function(env, "viewAddress", Some(sync::view_address), data)?,
             js::function(env, "metaOf", Some(crate::bind::meta_of), data)?,
             js::function(env, "kindOf", Some(decode::scalar_kind), data)?,

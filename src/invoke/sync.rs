@@ -178,3 +178,55 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
         Ok(null_mut())
     }
 }
+
+/// `invn(...args)`: a call whose frame does not fit in the shared buffer
+/// (`Plan::big`): every argument is converted natively into a frame of
+/// its own, and the result comes back natively.
+pub unsafe extern "C" fn invn(env: napi_env, info: napi_callback_info) -> Value {
+    unsafe {
+        let mut argc = 0;
+        let state = state_of(env, info, &mut argc, null_mut());
+        guarded(env, || {
+            let state = &*state;
+            let bound = current(state)?;
+            let n = bound.plan.args.len();
+            if argc != n {
+                return Err(Error::new(
+                    Code::ArgCount,
+                    format!(
+                        "{}() takes {n} argument{}, got {argc}",
+                        bound.name,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+            let args = more_args(env, info, n);
+            let plan = &bound.plan;
+            let mut frame = vec![0u64; plan.frame.div_ceil(8)];
+            let fp = frame.as_mut_ptr() as *mut u8;
+            let codec = Codec {
+                env,
+                state,
+                bigint: bound.opts.bigint,
+            };
+            let mut scratch = Scratch::new();
+            super::args::convert_all(&codec, &bound, &args, fp, &mut scratch)?;
+            let mut avalues = avalues_for(&bound, fp);
+            call_in(state, &bound, fp, avalues.as_mut_ptr());
+            let released = scratch.release_callbacks(env);
+            if state.cb_error.get().is_some() {
+                return Err(rethrow(env, state));
+            }
+            released?;
+            scratch.finish(&codec)?;
+            let ret = fp.add(plan.ret_offset);
+            if let Some(v) = native_result(&codec, &bound, ret, false)? {
+                return Ok(v);
+            }
+            if plan.ret_ty.is_void() {
+                return js::undefined(env);
+            }
+            codec.decode(&plan.ret_ty, ret, true)
+        })
+    }
+}

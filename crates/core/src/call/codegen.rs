@@ -47,6 +47,9 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
     if plan.variadic {
         return Some("v".into());
     }
+    if plan.big {
+        return Some("n".into());
+    }
     if plan.ret_record.is_some() || plan.args.iter().any(|a| a.record.is_some()) {
         return None;
     }
@@ -117,6 +120,12 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
                 return f;\n};\n"
             .to_string();
     }
+    if plan.big {
+        // Every argument converted natively, into a frame of its own.
+        return "'use strict';\nconst { u32, invn } = V;\nreturn function (id, meta) {\n\
+                return function (...args) {\n  u32[0] = id;\n  return invn(...args);\n};\n};\n"
+            .to_string();
+    }
     let n = plan.args.len();
     let mut s = String::with_capacity(256 + 120 * n);
     match plan.ret {
@@ -178,9 +187,9 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 33] = [
-    "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "P", "mk", "E", "S", "T", "B",
-    "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
+const HELPERS: [&str; 34] = [
+    "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "invn", "P", "mk", "E", "S",
+    "T", "B", "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
 ];
 
 /// The helpers `src` names, in `HELPERS` order: one pass over its

@@ -94,6 +94,9 @@ pub struct Plan {
     /// Declared with `...`: the extra arguments come as (type, value) pairs
     /// and are converted natively.
     pub variadic: bool,
+    /// The frame does not fit in the shared buffer: the wrapper hands every
+    /// argument to native code (`invn`), which calls with a frame of its own.
+    pub big: bool,
 }
 
 impl ArgKind {
@@ -237,13 +240,17 @@ impl Plan {
             frame = ret_offset + super::ffi::slot_size(&sig.ret);
             route = Route::Ffi;
         }
-        if frame > BUFFER_SIZE {
-            return Err(CallError::Unsupported(format!(
-                "the arguments need {frame} bytes; at most {BUFFER_SIZE} fit in one call"
-            )));
+        // Larger than the shared buffer (a struct of hundreds of KB by
+        // value): every argument is converted natively into a frame of its
+        // own, and the result comes back natively too.
+        let big = frame > BUFFER_SIZE;
+        if big {
+            for a in &mut args {
+                a.record = None;
+            }
         }
         let ret_record = match ret {
-            RetKind::Value(_) => jsrec::layout(&sig.ret),
+            RetKind::Value(_) if !big => jsrec::layout(&sig.ret),
             _ => None,
         };
         Ok(Plan {
@@ -255,6 +262,7 @@ impl Plan {
             route,
             frame,
             variadic: sig.variadic,
+            big,
         })
     }
 
@@ -265,6 +273,9 @@ impl Plan {
 
     /// Whether the result is made natively (a string, a struct) rather than read by JS.
     pub fn native_result(&self) -> bool {
+        if self.big {
+            return !matches!(self.ret, RetKind::Void);
+        }
         match self.ret {
             RetKind::CString => true,
             RetKind::Value(_) => self.ret_record.is_none(),

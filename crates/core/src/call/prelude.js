@@ -3,7 +3,7 @@
 // generated wrapper closes over. Kept in JS because the hot path is JS: the
 // wrappers validate arguments and write them into the shared buffer, and
 // TurboFan inlines these small helpers into them.
-(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, addr, metaOf, kindOf, peek) {
+(function prelude(buffer, baseLo, baseHi, area, inv, invo, inva, invv, invb, invn, addr, metaOf, kindOf, peek) {
   'use strict';
   const u8 = new Uint8Array(buffer);
   const i8 = new Int8Array(buffer);
@@ -503,7 +503,7 @@
     return values;
   }
 
-  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, P: Pointer, mk: makePtr, E, S, T, B, K, ...W };
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, invn, P: Pointer, mk: makePtr, E, S, T, B, K, ...W };
 
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
