@@ -208,6 +208,7 @@ pub unsafe extern "C" fn invn(env: napi_env, info: napi_callback_info) -> Value 
                 env,
                 state,
                 bigint: bound.opts.bigint,
+                moved: &[],
             };
             let mut scratch = Scratch::new();
             super::args::convert_all(&codec, &bound, &args, fp, &mut scratch)?;
