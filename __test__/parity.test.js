@@ -164,3 +164,40 @@ test('structs by value of any size: 256 KiB in and out, sync and async', async (
   assert.throws(() => sum({ data, n: 1 }), { code: 'ERR_ARG_COUNT' });
   assert.throws(() => sum({ data, n: 'x' }, 1), { code: 'ERR_ARG_TYPE' });
 });
+
+test('JS functions inside arrays and structs of function pointers are lent for the call', async () => {
+  const lib = load(callbacks());
+  callback('int int_fn(int x)');
+  cdef('struct three { int_fn *a; int_fn *b; int_fn *c; };');
+  const applyMany = lib.func('int apply_many(int x, int_fn **fns, int n)');
+  const double = (x) => x * 2;
+  const fns = [(x) => x + 1, double, (x) => x - 3];
+  assert.equal(applyMany(5, fns, 3), 9);
+  assert.equal(fns[1], double); // the caller's array keeps its functions
+  assert.equal(await applyMany.async(1, fns, 3), 1);
+  const applyThree = lib.func('int apply_three(struct three t, int x)');
+  assert.equal(applyThree({ a: (x) => x + 10, b: (x) => x * 3, c: (x) => -x }, 1), -33);
+  const t = { a: double, b: double, c: (x) => x + 1 };
+  assert.equal(lib.func('int apply_three_ptr(struct three *t, int x)')(t, 5), 21);
+  assert.equal(t.a, double);
+  // A registered callback's Pointer works there too; anything else is refused.
+  const reg = cshared.register(double, 'int_fn');
+  assert.equal(applyMany(3, [reg, reg], 2), 12);
+  cshared.unregister(reg);
+  assert.throws(() => applyMany(3, [1], 1), { code: 'ERR_ARG_TYPE' });
+  // An exception in one of them is rethrown by the call.
+  assert.throws(
+    () =>
+      applyMany(1, [() => {
+        throw new Error('inner');
+      }], 1),
+    /inner/,
+  );
+  // encode() has no call to lend for: a function there is refused.
+  const p = cshared.alloc('struct three');
+  try {
+    assert.throws(() => cshared.encode(p, 'struct three', { a: double, b: null, c: null }), { code: 'ERR_ARG_VALUE' });
+  } finally {
+    cshared.free(p);
+  }
+});

@@ -381,6 +381,12 @@ pub fn encode<'env>(
             let mut scratch = Scratch::new();
             let label = || "encode(): the value".to_string();
             codec.encode(&mut scratch, value, &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
+            if !scratch.functions.is_empty() {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    "encode(): the value holds a JS function, which lives only as long as a call; register() it and write the Pointer",
+                ));
+            }
             if !scratch.is_empty() {
                 return Err(Error::new(
                     Code::ArgValue,

@@ -33,7 +33,7 @@ pub unsafe fn convert(
                     None => {}
                 }
             }
-            Ok(())
+            lend_functions(codec, scratch)
         })();
         if r.is_err() {
             let _ = scratch.release_callbacks(codec.env);
@@ -85,7 +85,7 @@ pub unsafe fn convert_all(
                     codec.encode(scratch, v, &a.ty, slot, &Path::Root(&label))?;
                 }
             }
-            Ok(())
+            lend_functions(codec, scratch)
         })();
         if r.is_err() {
             let _ = scratch.release_callbacks(codec.env);
@@ -189,5 +189,19 @@ unsafe fn out_array(codec: &Codec, arr: Value, to: &Type, scratch: &mut Scratch,
         }
         scratch.write_back(env, arr, mem, to.clone(), n)?;
         Ok(mem as usize)
+    }
+}
+
+/// Lends a closure to each JS function conversion met inside an array or a
+/// struct (a function-pointer element or field), for the call, and writes
+/// its code address where the conversion left room for it.
+unsafe fn lend_functions(codec: &Codec, scratch: &mut Scratch) -> Result<()> {
+    unsafe {
+        for (slot, sig, f) in std::mem::take(&mut scratch.functions) {
+            let lent = crate::callback::lend(codec.env, codec.state, &sig, f, scratch.task.as_ref())?;
+            std::ptr::write_unaligned(slot as *mut usize, lent.code() as usize);
+            scratch.lent.push(lent);
+        }
+        Ok(())
     }
 }

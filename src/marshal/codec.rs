@@ -151,6 +151,14 @@ impl Codec<'_> {
                         std::ptr::write_unaligned(dst as *mut f64, f);
                     }
                 }
+                Type::Pointer(p) if t == ValueType::napi_function => match p.to() {
+                    // Lent a closure by the invoker, for the call.
+                    Type::Function(sig) => {
+                        std::ptr::write_unaligned(dst as *mut usize, 0);
+                        scratch.functions.push((dst, sig.clone(), v));
+                    }
+                    to => return Err(self.type_error(path, &format!("a Pointer or null ({to} *)"), v)),
+                },
                 Type::Pointer(p) => self.pointer(scratch, v, &p.to(), dst, path)?,
                 Type::Array(a) => self.array(scratch, v, a, dst, path)?,
                 Type::Record(r) => self.record(scratch, v, r, dst, path)?,

@@ -45,6 +45,11 @@ pub struct Scratch {
     /// caller's to free: the C array, and the pointers cshared put in it
     /// (those are never freed; what C put in their place is).
     handed: Vec<(*mut u8, Vec<usize>)>,
+    /// JS functions met inside arrays and structs, for function pointers:
+    /// where the code address goes, the signature and the function. The
+    /// invoker lends each a closure once conversion is done (marshal sits
+    /// below the callback layer).
+    pub(crate) functions: Vec<(*mut u8, std::sync::Arc<crate::types::Signature>, Value)>,
 }
 
 /// A buffer passed to an async call. C gets the address of a copy of its
@@ -162,6 +167,7 @@ impl Scratch {
             std::ptr::addr_of_mut!((*p).buffers).write(Vec::new());
             std::ptr::addr_of_mut!((*p).moved).write(Vec::new());
             std::ptr::addr_of_mut!((*p).handed).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).functions).write(Vec::new());
             s.assume_init()
         }
     }
@@ -194,6 +200,7 @@ impl Scratch {
             && self.writebacks.is_empty()
             && self.lent.is_empty()
             && self.buffers.is_empty()
+            && self.functions.is_empty()
     }
 
     /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
@@ -488,6 +495,11 @@ impl Scratch {
                         assign(env, target, fresh)?;
                     } else {
                         for i in 0..wb.count {
+                            // A JS function lent for a function-pointer element stays.
+                            let old = js::get_element(env, target, i as u32)?;
+                            if js::type_of(env, old) == sys::ValueType::napi_function {
+                                continue;
+                            }
                             let v = codec.decode(&wb.ty, wb.mem.add(i * size), true)?;
                             js::set_element(env, target, i as u32, v)?;
                         }
@@ -509,6 +521,12 @@ unsafe fn assign(env: napi_env, target: Value, source: Value) -> Result<()> {
         let n = js::array_len(env, keys)?;
         for i in 0..n {
             let k = js::get_element(env, keys, i)?;
+            // A JS function lent for a function-pointer field stays.
+            let mut old = null_mut();
+            check(sys::napi_get_property(env, target, k, &mut old), "reading a field")?;
+            if js::type_of(env, old) == sys::ValueType::napi_function {
+                continue;
+            }
             let mut v = null_mut();
             check(sys::napi_get_property(env, source, k, &mut v), "reading a field")?;
             check(sys::napi_set_property(env, target, k, v), "writing a field")?;
