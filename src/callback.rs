@@ -267,6 +267,7 @@ unsafe fn run_js(
             env,
             state,
             bigint: false,
+            moved: &[],
         };
         // The function, then the arguments JS cannot read from the buffer;
         // on the stack for the usual few.
@@ -321,6 +322,7 @@ unsafe fn write_result(env: napi_env, state: &EnvState, slot: &Slot, out: Value,
             env,
             state,
             bigint: false,
+            moved: &[],
         };
         let label = || format!("the result of callback '{}'", slot.shared().name);
         let path = Path::Root(&label);
@@ -346,9 +348,7 @@ unsafe fn write_result(env: napi_env, state: &EnvState, slot: &Slot, out: Value,
                     && js::type_of(env, out) != sys::ValueType::napi_undefined
                 {
                     let mut scratch = Scratch::new();
-                    let addr = codec.pointer(&mut scratch, out, &Type::Void, &path)?;
-                    std::ptr::write_unaligned(ret as *mut usize, addr);
-                    return Ok(());
+                    return codec.pointer(&mut scratch, out, &Type::Void, ret, &path);
                 }
                 // libffi wants integers narrower than a register widened to one.
                 match kind {

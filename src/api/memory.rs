@@ -90,6 +90,7 @@ pub fn make_pointer<'env>(env: &'env Env, address_v: Unknown<'env>) -> napi::Res
                 env: raw,
                 state: &state,
                 bigint: false,
+                moved: &[],
             };
             let label = || "makePointer(): the address".to_string();
             let int = crate::types::Int::new(8, false);
@@ -295,6 +296,7 @@ pub fn decode<'env>(
                 env: raw,
                 state: &state,
                 bigint: false,
+                moved: &[],
             };
             let Some(nv) = n else {
                 check_fits(&reg, size, "decode()")?;
@@ -368,7 +370,12 @@ pub fn encode<'env>(
             };
             let (t, size) = sized(raw, &state, ty, "encode(): the type")?;
             check_fits(&reg, size, "encode()")?;
-            let codec = Codec { env: raw, state: &state, bigint: false };
+            let codec = Codec {
+                env: raw,
+                state: &state,
+                bigint: false,
+                moved: &[],
+            };
             // Encode into a copy first, so a bad value leaves memory untouched.
             let mut tmp = vec![0u128; size.div_ceil(16)];
             let mut scratch = Scratch::new();

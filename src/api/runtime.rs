@@ -141,6 +141,7 @@ pub fn errno(env: &Env, value: Option<Unknown>) -> napi::Result<i32> {
                     env: raw,
                     state: &state,
                     bigint: false,
+                    moved: &[],
                 };
                 let label = || "errno(): the value".to_string();
                 let n = codec.int(

@@ -112,11 +112,7 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
                 std::ptr::write_unaligned(slot as *mut usize, addr);
                 Ok(())
             }
-            ArgKind::CString => {
-                let addr = codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), &path)?;
-                std::ptr::write_unaligned(slot as *mut usize, addr);
-                Ok(())
-            }
+            ArgKind::CString => codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), slot, &path),
             ArgKind::Pointer(to) if t == ValueType::napi_string && to.is_bytes() => {
                 let addr = scratch.c_string_arg(env, v, &label)?;
                 std::ptr::write_unaligned(slot as *mut usize, addr);
@@ -141,7 +137,7 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
                     scratch.write_back(env, v, mem, to.clone(), 0)?;
                     mem as usize
                 } else {
-                    codec.pointer(scratch, v, to, &path)?
+                    return codec.pointer(scratch, v, to, slot, &path);
                 };
                 std::ptr::write_unaligned(slot as *mut usize, addr);
                 Ok(())
@@ -149,15 +145,13 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
             ArgKind::Value(ty) => codec.encode(scratch, v, ty, slot, &path),
             ArgKind::Callback(_) if t == ValueType::napi_undefined => Ok(()),
             ArgKind::Callback(sig) => {
-                let addr = if t == ValueType::napi_function {
-                    let lent = crate::callback::lend(env, codec.state, sig, v, scratch.task.as_ref())?;
-                    let code = lent.code() as usize;
-                    scratch.lent.push(lent);
-                    code
-                } else {
-                    codec.pointer(scratch, v, &Type::Void, &path)?
-                };
-                std::ptr::write_unaligned(slot as *mut usize, addr);
+                if t != ValueType::napi_function {
+                    return codec.pointer(scratch, v, &Type::Void, slot, &path);
+                }
+                let lent = crate::callback::lend(env, codec.state, sig, v, scratch.task.as_ref())?;
+                let code = lent.code() as usize;
+                scratch.lent.push(lent);
+                std::ptr::write_unaligned(slot as *mut usize, code);
                 Ok(())
             }
             _ => Err(Error::new(

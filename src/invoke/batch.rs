@@ -275,6 +275,7 @@ unsafe fn feed(env: napi_env, state: &EnvState, bound: &Bound, k: usize, v: Valu
             env,
             state,
             bigint: false,
+            moved: &[],
         };
         let mut scratch = marshal::Scratch::new();
         let mut slot = [0u8; 8];

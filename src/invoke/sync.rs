@@ -77,6 +77,7 @@ unsafe fn scalar_call_inner(env: napi_env, state: &EnvState) -> Value {
                     env,
                     state,
                     bigint: bound.opts.bigint,
+                    moved: &[],
                 };
                 Ok(native_result(&codec, bound, state.buf.add(bound.plan.ret_offset), true)?.unwrap_or(null_mut()))
             });
@@ -150,6 +151,7 @@ unsafe fn object_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[Va
             env,
             state,
             bigint: bound.opts.bigint,
+            moved: &[],
         };
         let mut scratch = Scratch::new();
         convert(&codec, bound, args, frame, &mut scratch)?;
@@ -206,6 +208,7 @@ pub unsafe extern "C" fn invn(env: napi_env, info: napi_callback_info) -> Value 
                 env,
                 state,
                 bigint: bound.opts.bigint,
+                moved: &[],
             };
             let mut scratch = Scratch::new();
             super::args::convert_all(&codec, &bound, &args, fp, &mut scratch)?;

@@ -19,10 +19,11 @@ struct Task {
     state: Rc<EnvState>,
     frame: Vec<u64>,
     avalues: Vec<*mut c_void>,
-    /// Boxed so that pointers into its inline arena stay valid.
+    /// Boxed so that pointers into its inline arena stay valid. It holds
+    /// everything C is given that JS made (strings, copies of buffers,
+    /// out-parameters, lent callbacks), so no JS value must stay alive for
+    /// C: the values it updates afterwards are held by reference.
     scratch: Box<Scratch>,
-    /// The JS objects passed natively, kept alive until the call is done.
-    refs: Vec<sys::napi_ref>,
     deferred: sys::napi_deferred,
     work: sys::napi_async_work,
     errno: i32,
@@ -66,43 +67,54 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
             env,
             state,
             bigint: bound.opts.bigint,
+            moved: &[],
         };
         let errors = std::sync::Arc::new(TaskErrors::default());
         let mut scratch = Box::new(Scratch::new());
         scratch.keep = true;
         scratch.task = Some(errors.clone());
-        convert_all(&codec, &bound, args, fp, &mut scratch)?;
-        let mut refs = Vec::new();
-        for &v in args {
-            if matches!(
-                js::type_of(env, v),
-                sys::ValueType::napi_object | sys::ValueType::napi_function
-            ) {
-                refs.push(js::new_ref(env, v)?);
-            }
-        }
+        let converted = convert_all(&codec, &bound, args, fp, &mut scratch);
+        // C works on copies of the buffers, so nothing JS does to them
+        // during the call can move memory from under it.
+        let placed = converted.and_then(|()| scratch.place(env, &bound.name));
         let mut deferred = null_mut();
         let mut promise = null_mut();
-        check(
-            sys::napi_create_promise(env, &mut deferred, &mut promise),
-            "napi_create_promise",
-        )?;
+        let made = placed
+            .and_then(|()| {
+                check(
+                    sys::napi_create_promise(env, &mut deferred, &mut promise),
+                    "napi_create_promise",
+                )
+            })
+            .and_then(|()| EnvState::get(env));
+        let strong = match made {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = scratch.release_callbacks(env);
+                scratch.drop_refs(env);
+                return Err(e);
+            }
+        };
         let avalues = avalues_for(&bound, fp);
-        let strong = EnvState::get(env)?;
         let task = Box::new(Task {
             bound: bound.clone(),
             state: strong,
             frame,
             avalues,
             scratch,
-            refs,
             deferred,
             work: null_mut(),
             // The errno the call starts with, then the one it left.
             errno: state.errno_start.replace(0),
             errors,
         });
-        let name = js::string(env, "cshared.async")?;
+        let name = match js::string(env, "cshared.async") {
+            Ok(n) => n,
+            Err(e) => {
+                cleanup(env, *task);
+                return Err(e);
+            }
+        };
         let raw = Box::into_raw(task);
         let mut work = null_mut();
         let status = sys::napi_create_async_work(
@@ -136,13 +148,12 @@ unsafe fn schedule(env: napi_env, state: &EnvState, bound: Rc<Bound>, args: &[Va
 unsafe fn cleanup(env: napi_env, mut task: Task) {
     unsafe {
         let _ = task.scratch.release_callbacks(env);
-        for r in task.refs.drain(..) {
-            sys::napi_delete_reference(env, r);
-        }
+        task.scratch.drop_refs(env);
     }
 }
 
-/// On a thread-pool thread: only the frame and the immutable plan are touched.
+/// On a thread-pool thread: only the frame and the immutable plan are
+/// touched (and, by C, the scratch memory the frame points into).
 unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
     unsafe {
         let task = &mut *(data as *mut Task);
@@ -194,6 +205,9 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
             )));
         }
         let released = task.scratch.release_callbacks(env);
+        // C has run: its writes go back into the buffers, as a synchronous
+        // call leaves them, even if the call then rejects.
+        task.scratch.copy_back(env);
         let first = task.errors.first.lock().ok().and_then(|mut f| f.take());
         if let Some(r) = first {
             let r = r as sys::napi_ref;
@@ -203,10 +217,15 @@ unsafe fn settle(env: napi_env, task: &mut Task, status: sys::napi_status) -> st
         }
         released.map_err(fail)?;
         let state = &*task.state;
+        // A pointer into a copy (a function that returns its argument, a
+        // pointer left in an out-parameter) comes back as the address in the
+        // buffer.
+        let moved = std::mem::take(&mut task.scratch.moved);
         let codec = Codec {
             env,
             state,
             bigint: task.bound.opts.bigint,
+            moved: &moved,
         };
         task.scratch.finish(&codec).map_err(fail)?;
         task.scratch.free_handed_over(task.bound.opts.free, &task.bound.lib);

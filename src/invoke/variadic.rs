@@ -99,6 +99,7 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
             env,
             state,
             bigint: bound.opts.bigint,
+            moved: &[],
         };
         let mut scratch = Scratch::new();
         let converted = (|| -> Result<()> {

@@ -35,6 +35,9 @@ pub struct Codec<'s> {
     pub env: napi_env,
     pub state: &'s EnvState,
     pub bigint: bool,
+    /// The buffers an async call had copied: a pointer into a copy is read
+    /// as the address it stands for in the buffer (see `Scratch::place`).
+    pub moved: &'s [super::Moved],
 }
 
 /// Writes the low `bytes` bytes of `v`, little-endian.
@@ -156,10 +159,7 @@ impl Codec<'_> {
                     }
                     to => return Err(self.type_error(path, &format!("a Pointer or null ({to} *)"), v)),
                 },
-                Type::Pointer(p) => {
-                    let addr = self.pointer(scratch, v, &p.to(), path)?;
-                    std::ptr::write_unaligned(dst as *mut usize, addr);
-                }
+                Type::Pointer(p) => self.pointer(scratch, v, &p.to(), dst, path)?,
                 Type::Array(a) => self.array(scratch, v, a, dst, path)?,
                 Type::Record(r) => self.record(scratch, v, r, dst, path)?,
                 Type::Go(GoType::String) => {
@@ -186,9 +186,18 @@ impl Codec<'_> {
         }
     }
 
-    /// The address for a pointer of type `to *`: null, a Pointer, a buffer,
-    /// or (for `char *`) a string copied for the call.
-    pub unsafe fn pointer(&self, scratch: &mut Scratch, v: Value, to: &Type, path: &Path) -> Result<usize> {
+    /// Writes at `dst` the address for a pointer of type `to *`: null, a
+    /// Pointer, a buffer (for an async call, a copy of it: see
+    /// `Scratch::buffer`), or (for `char *`) a string copied for the call.
+    pub unsafe fn pointer(&self, scratch: &mut Scratch, v: Value, to: &Type, dst: *mut u8, path: &Path) -> Result<()> {
+        unsafe {
+            let addr = self.address(scratch, v, to, dst, path)?;
+            std::ptr::write_unaligned(dst as *mut usize, addr);
+            Ok(())
+        }
+    }
+
+    unsafe fn address(&self, scratch: &mut Scratch, v: Value, to: &Type, dst: *mut u8, path: &Path) -> Result<usize> {
         unsafe {
             let env = self.env;
             match js::type_of(env, v) {
@@ -196,8 +205,8 @@ impl Codec<'_> {
                 ValueType::napi_string if matches!(to, Type::Char(_)) => {
                     scratch.c_string_arg(env, v, &|| path.render())
                 }
-                ValueType::napi_object => match super::buffer_data(env, v) {
-                    Ok(Some((data, _))) => Ok(data as usize),
+                ValueType::napi_object => match super::buffer_info(env, v) {
+                    Ok(Some(info)) => Ok(scratch.buffer(v, info, dst)),
                     Ok(None) => match self.state.read_pointer(env, v)? {
                         Some(addr) => Ok(addr),
                         None => Err(self.type_error(path, "a Pointer, Buffer, TypedArray, ArrayBuffer or null", v)),
@@ -433,8 +442,8 @@ impl Codec<'_> {
                     scratch.write_back(env, v, mem, et, n)?;
                     (mem as usize, n)
                 } else if t == ValueType::napi_object && typed_array_kind(env, v) == Some(js::typedarray_type(class)) {
-                    match super::buffer_data(env, v) {
-                        Ok(Some((data, bytes))) => (data as usize, bytes / size),
+                    match super::buffer_info(env, v) {
+                        Ok(Some(info)) => (scratch.buffer(v, info, dst), info.len / size),
                         Ok(None) => return Err(Error::new(Code::Internal, "a TypedArray without a buffer")),
                         Err(why) => return Err(Error::new(Code::ArgValue, format!("{} {}", path.render(), why))),
                     }
@@ -478,7 +487,7 @@ impl Codec<'_> {
                     if strings && matches!(p.to(), Type::Char(_)) {
                         return super::c_string_result(env, addr as *const std::ffi::c_char);
                     }
-                    self.state.make_pointer(env, addr)
+                    self.state.make_pointer(env, super::original(self.moved, addr))
                 }
                 Type::Array(a) => self.decode_array(a, src, strings),
                 Type::Record(r) => {
@@ -524,8 +533,10 @@ impl Codec<'_> {
                         env,
                         obj,
                         c"data",
-                        self.state
-                            .make_pointer(env, std::ptr::read_unaligned(src as *const usize))?,
+                        self.state.make_pointer(
+                            env,
+                            super::original(self.moved, std::ptr::read_unaligned(src as *const usize)),
+                        )?,
                     )?;
                     let int = Int::new(8, true);
                     js::set(env, obj, c"len", self.int_value(read_int(src.add(8), int), int)?)?;

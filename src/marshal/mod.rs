@@ -19,9 +19,9 @@ use std::ptr::null_mut;
 const ARENA: usize = 2048;
 
 /// Memory that must outlive the C call (the bytes of string arguments,
-/// out-parameter storage), and the JS values to update after it. Short
-/// strings go in an inline arena, so a call with a few short strings makes
-/// no heap allocation.
+/// out-parameter storage, the copies of buffers passed to an async call), and
+/// the JS values to update after it. Short strings go in an inline arena, so
+/// a call with a few short strings makes no heap allocation.
 pub struct Scratch {
     /// Written before it is read; never zeroed (2 KB per call would cost more
     /// than the call).
@@ -34,7 +34,13 @@ pub struct Scratch {
     /// The call is async: lent closures hold their functions by reference,
     /// and report their errors here.
     pub task: Option<std::sync::Arc<TaskErrors>>,
+    /// The call is async: JS values are held by reference, and buffers are
+    /// copied (`buffer`, `place`, `copy_back`).
     pub keep: bool,
+    /// The buffers passed to an async call, until they are copied back.
+    buffers: Vec<BufferArg>,
+    /// Where their bytes went, to translate pointers into the copies back.
+    pub(crate) moved: Vec<Moved>,
     /// `char **` out-parameters of a function whose strings are the
     /// caller's to free: the C array, and the pointers cshared put in it
     /// (those are never freed; what C put in their place is).
@@ -44,6 +50,87 @@ pub struct Scratch {
     /// invoker lends each a closure once conversion is done (marshal sits
     /// below the callback layer).
     pub(crate) functions: Vec<(*mut u8, std::sync::Arc<crate::types::Signature>, Value)>,
+}
+
+/// A buffer passed to an async call. C gets the address of a copy of its
+/// bytes, in memory the call owns (see the README's "Async calls"): JS may
+/// detach, transfer or shrink the buffer while C runs, and C's writes
+/// still land in memory nobody else has.
+struct BufferArg {
+    /// The Buffer, TypedArray, DataView or ArrayBuffer (a handle while the
+    /// arguments are converted, a reference from `place` on).
+    view: Value,
+    kept: sys::napi_ref,
+    /// Its bytes when it was converted, and where its ArrayBuffer starts.
+    data: usize,
+    len: usize,
+    base: usize,
+    /// Where the address goes (an argument slot, a struct field, a
+    /// GoSlice's data): written by `place`.
+    slot: *mut u8,
+    /// The address of its copy.
+    copy: usize,
+}
+
+/// A run of bytes copied for an async call: C saw `len` bytes at `copy`
+/// that JS has at `orig`.
+#[derive(Clone, Copy, Debug)]
+pub struct Moved {
+    pub copy: usize,
+    pub orig: usize,
+    pub len: usize,
+}
+
+/// `addr`, or the address it stands for if it points into (or just past) a
+/// copy of a buffer in `moved`.
+pub fn original(moved: &[Moved], addr: usize) -> usize {
+    for m in moved {
+        if addr >= m.copy && addr - m.copy <= m.len {
+            return m.orig + (addr - m.copy);
+        }
+    }
+    addr
+}
+
+/// Bytes to copy for an async call: buffers `order[from..to]`, which cover
+/// `lo..hi` of one ArrayBuffer.
+struct Run {
+    from: usize,
+    to: usize,
+    lo: usize,
+    hi: usize,
+}
+
+/// Groups buffers, given as (base, data, len), into runs: buffers of one
+/// ArrayBuffer (the same base) that overlap or touch share a run, so C sees
+/// them at the same distances from each other as JS does (`memmove` of
+/// overlapping views, a struct of begin and end pointers); others are
+/// copied apart, so the copy is never larger than what was passed. Returns
+/// the buffers' indices sorted by (base, data), and the runs over them.
+fn runs(bufs: &[(usize, usize, usize)]) -> (Vec<usize>, Vec<Run>) {
+    let mut order: Vec<usize> = (0..bufs.len()).collect();
+    order.sort_unstable_by_key(|&i| (bufs[i].0, bufs[i].1));
+    let mut out: Vec<Run> = Vec::new();
+    let mut base = 0;
+    for (k, &i) in order.iter().enumerate() {
+        let (b, data, len) = bufs[i];
+        let end = data.saturating_add(len);
+        if let Some(last) = out.last_mut() {
+            if b == base && data <= last.hi {
+                last.to = k + 1;
+                last.hi = last.hi.max(end);
+                continue;
+            }
+        }
+        base = b;
+        out.push(Run {
+            from: k,
+            to: k + 1,
+            lo: data,
+            hi: end,
+        });
+    }
+    (order, out)
 }
 
 /// After the call, decode `count` values of `ty` at `mem` back into `target`
@@ -77,6 +164,8 @@ impl Scratch {
             std::ptr::addr_of_mut!((*p).lent).write(Vec::new());
             std::ptr::addr_of_mut!((*p).task).write(None);
             std::ptr::addr_of_mut!((*p).keep).write(false);
+            std::ptr::addr_of_mut!((*p).buffers).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).moved).write(Vec::new());
             std::ptr::addr_of_mut!((*p).handed).write(Vec::new());
             std::ptr::addr_of_mut!((*p).functions).write(Vec::new());
             s.assume_init()
@@ -110,6 +199,7 @@ impl Scratch {
             && self.heap.is_empty()
             && self.writebacks.is_empty()
             && self.lent.is_empty()
+            && self.buffers.is_empty()
             && self.functions.is_empty()
     }
 
@@ -136,6 +226,172 @@ impl Scratch {
         };
         self.writebacks.push(WriteBack { target, mem, ty, count });
         Ok(())
+    }
+
+    /// The address C gets for buffer `view` (its bytes per `info`), which
+    /// goes at `slot`: the buffer's own for a synchronous call; for an
+    /// async one (`keep`), 0 until `place` copies the buffers and writes the
+    /// addresses of the copies.
+    pub(crate) fn buffer(&mut self, view: Value, info: BufInfo, slot: *mut u8) -> usize {
+        if !self.keep || info.data.is_null() {
+            return info.data as usize;
+        }
+        self.buffers.push(BufferArg {
+            view,
+            kept: null_mut(),
+            data: info.data as usize,
+            len: info.len,
+            base: info.base,
+            slot,
+            copy: 0,
+        });
+        0
+    }
+
+    /// For an async call, once every argument is converted: copies the
+    /// buffers it was passed into memory it owns, and writes the copies'
+    /// addresses where the buffers' were to go. A buffer that was detached
+    /// or resized meanwhile (by a getter that ran during the conversion)
+    /// fails the call.
+    pub(crate) unsafe fn place(&mut self, env: napi_env, name: &str) -> Result<()> {
+        unsafe {
+            if self.buffers.is_empty() {
+                return Ok(());
+            }
+            for l in &self.buffers {
+                match buffer_info(env, l.view) {
+                    Ok(Some(now)) if now.data as usize == l.data && now.len == l.len && now.base == l.base => {}
+                    _ => {
+                        return Err(Error::new(
+                            Code::ArgValue,
+                            format!(
+                            "{name}(): a buffer argument was detached or resized while the arguments were converted"
+                        ),
+                        ))
+                    }
+                }
+            }
+            if self.buffers.len() == 1 {
+                let l = &self.buffers[0];
+                let (lo, hi) = (l.data, l.data + l.len);
+                let copy = self.copy_run(lo, hi, name)?;
+                let l = &mut self.buffers[0];
+                l.copy = copy;
+                std::ptr::write_unaligned(l.slot as *mut usize, copy);
+            } else {
+                let bufs: Vec<(usize, usize, usize)> = self.buffers.iter().map(|l| (l.base, l.data, l.len)).collect();
+                let (order, runs) = runs(&bufs);
+                for run in runs {
+                    let copy = self.copy_run(run.lo, run.hi, name)?;
+                    for &i in &order[run.from..run.to] {
+                        let l = &mut self.buffers[i];
+                        l.copy = copy + (l.data - run.lo);
+                        std::ptr::write_unaligned(l.slot as *mut usize, l.copy);
+                    }
+                }
+            }
+            // A `char **` out-parameter notes what cshared put in it, not to
+            // free it afterwards: the copies' addresses, now they are there.
+            for (mem, before) in &mut self.handed {
+                for (i, b) in before.iter_mut().enumerate() {
+                    *b = std::ptr::read_unaligned(mem.add(i * std::mem::size_of::<usize>()) as *const usize);
+                }
+            }
+            // Only buffers with bytes are copied back.
+            self.buffers.retain(|l| l.len > 0);
+            for l in &mut self.buffers {
+                l.kept = js::new_ref(env, l.view)?;
+                l.view = null_mut();
+            }
+            Ok(())
+        }
+    }
+
+    /// Copies bytes `lo..hi` of a buffer into memory of the call (the arena
+    /// if they fit, else the heap), and returns where they went. The copy
+    /// keeps the bytes' alignment to 16.
+    unsafe fn copy_run(&mut self, lo: usize, hi: usize, name: &str) -> Result<usize> {
+        unsafe {
+            let skew = lo % 16;
+            let size = hi - lo;
+            let base = self.arena.as_mut_ptr() as *mut u8;
+            let start = (base as usize + self.used).next_multiple_of(16) - base as usize;
+            let mut heap = None;
+            let mem = if start + skew + size <= ARENA {
+                self.used = start + skew + size;
+                base.add(start)
+            } else {
+                let words = (skew + size).div_ceil(16).max(1);
+                let mut v: Vec<u128> = Vec::new();
+                v.try_reserve_exact(words).map_err(|_| {
+                    Error::new(
+                        Code::ArgRange,
+                        format!(
+                            "{name}(): cannot allocate {size} bytes for the copy of a buffer argument of an async call"
+                        ),
+                    )
+                })?;
+                let mem = v.as_mut_ptr() as *mut u8;
+                std::ptr::write_bytes(mem, 0, skew);
+                std::ptr::write_bytes(mem.add(skew + size), 0, words * 16 - skew - size);
+                heap = Some((v, words));
+                mem
+            };
+            let copy = mem.add(skew);
+            std::ptr::copy_nonoverlapping(lo as *const u8, copy, size);
+            if let Some((mut v, words)) = heap {
+                // Every byte is written: the skew and the tail (zero) and the
+                // buffer's bytes.
+                v.set_len(words);
+                self.heap.push(v);
+            }
+            self.moved.push(Moved {
+                copy: copy as usize,
+                orig: lo,
+                len: size,
+            });
+            Ok(copy as usize)
+        }
+    }
+
+    /// After an async call, on the JS thread: copies what C left in each
+    /// copy back into its buffer, if the buffer is still attached and at
+    /// least as long as it was (a view keeps its offset); else that
+    /// buffer's bytes are dropped.
+    pub(crate) unsafe fn copy_back(&mut self, env: napi_env) {
+        unsafe {
+            for l in std::mem::take(&mut self.buffers) {
+                if l.kept.is_null() {
+                    continue;
+                }
+                let view = js::deref(env, l.kept);
+                sys::napi_delete_reference(env, l.kept);
+                let Ok(view) = view else { continue };
+                if let Ok(Some(now)) = buffer_info(env, view) {
+                    if now.len >= l.len && !now.data.is_null() {
+                        std::ptr::copy_nonoverlapping(l.copy as *const u8, now.data, l.len);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes the references still held (a call that failed or was
+    /// cancelled before its buffers were copied back or its out-parameters
+    /// updated).
+    pub(crate) unsafe fn drop_refs(&mut self, env: napi_env) {
+        unsafe {
+            for l in self.buffers.drain(..) {
+                if !l.kept.is_null() {
+                    sys::napi_delete_reference(env, l.kept);
+                }
+            }
+            for wb in self.writebacks.drain(..) {
+                if let Target::Ref(r) = wb.target {
+                    sys::napi_delete_reference(env, r);
+                }
+            }
+        }
     }
 
     /// Notes a `char **` out-parameter of `count` strings at `mem`, whose
@@ -286,6 +542,15 @@ unsafe fn assign(env: napi_env, state: &EnvState, target: Value, source: Value) 
     }
 }
 
+/// Where a Buffer, TypedArray, DataView or ArrayBuffer keeps its bytes
+/// now, and where its ArrayBuffer's bytes start.
+#[derive(Clone, Copy)]
+pub struct BufInfo {
+    pub data: *mut u8,
+    pub len: usize,
+    pub base: usize,
+}
+
 /// The byte offsets of the `char *` fields of a struct, nested structs
 /// included (a union's members are not read as strings, nor freed).
 pub fn c_string_fields(ty: &Type) -> Vec<usize> {
@@ -315,6 +580,11 @@ pub fn c_string_fields(ty: &Type) -> Vec<usize> {
 /// Where a Buffer, TypedArray, DataView or ArrayBuffer keeps its bytes.
 /// `Ok(None)` if `v` is none of these.
 pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option<(*mut u8, usize)>, &'static str> {
+    unsafe { buffer_info(env, v).map(|o| o.map(|i| (i.data, i.len))) }
+}
+
+/// `buffer_data`, with the start of the ArrayBuffer.
+pub unsafe fn buffer_info(env: napi_env, v: Value) -> std::result::Result<Option<BufInfo>, &'static str> {
     unsafe {
         let mut yes = false;
         let mut data: *mut std::ffi::c_void = null_mut();
@@ -364,7 +634,11 @@ pub unsafe fn buffer_data(env: napi_env, v: Value) -> std::result::Result<Option
                 return Err("is backed by a detached ArrayBuffer");
             }
         }
-        Ok(Some((data as *mut u8, len)))
+        Ok(Some(BufInfo {
+            data: data as *mut u8,
+            len,
+            base: (data as usize).wrapping_sub(offset),
+        }))
     }
 }
 
