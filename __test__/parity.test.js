@@ -259,3 +259,50 @@ test('a TypedArray in a pointer field stays after a by-pointer call; strings fil
   assert.equal(lib.func('size_t named_len(struct named n)')({ name: 'Hello!', id: 1 }), 6);
   assert.throws(() => lib.func('size_t named_len(struct named n)')({ name: 'x'.repeat(65), id: 1 }), { code: 'ERR_ARG_RANGE' });
 });
+
+test('wide strings: char16_t *, char32_t * and wchar_t * in and out, in structs, arrays, callbacks, variadic calls and decode()', async () => {
+  const { stringBuffer, encode, alloc, free } = cshared;
+  const lib = load(callbacks());
+  assert.equal(lib.func('size_t u16_len(const char16_t *s)')('héllo 😀'), 8); // the emoji is 2 UTF-16 units
+  assert.equal(lib.func('const char16_t *u16_hello(void)')(), 'héllo 😀');
+  assert.equal(await lib.func('size_t u16_len(const char16_t *s)').async('abc'), 3);
+  assert.equal(lib.func('size_t u32_len(const char32_t *s)')('héllo 😀'), 7); // 1 code point
+  assert.equal(lib.func('const char32_t *u32_hello(void)')(), 'wide 😀');
+  assert.equal(lib.func('size_t w_len(const wchar_t *s)')('wide ☃'), 6);
+  assert.equal(lib.func('const wchar_t *w_hello(void)')(), 'wé');
+  assert.throws(() => lib.func('size_t u16_len(const char16_t *s)')('a\0b'), { code: 'ERR_ARG_VALUE' });
+  // Out: C writes into a buffer; decode(…, -1) reads up to the zero unit.
+  const out = Buffer.alloc(64);
+  lib.func('void u16_upper(const char16_t *s, char16_t *out)')('wörld', out);
+  assert.equal(decode(out, 'char16_t', -1), 'WöRLD');
+  // Struct members of char16_t[16], both ways.
+  cdef('struct wname { char16_t name[16]; int id; };');
+  assert.deepEqual(lib.func('struct wname wname_make(void)')(), { name: 'abcé', id: 7 });
+  assert.equal(lib.func('int wname_len(struct wname w)')({ name: 'héllo', id: 1 }), 5);
+  assert.throws(() => lib.func('int wname_len(struct wname w)')({ name: 'x'.repeat(17), id: 1 }), { code: 'ERR_ARG_RANGE' });
+  // A callback receives a wide string.
+  let got;
+  assert.equal(
+    lib.func('int u16_cb(int (*f)(const char16_t *))')((s) => {
+      got = s;
+      return 1;
+    }),
+    1,
+  );
+  assert.equal(got, 'from C é');
+  // Variadic: swprintf with %ls.
+  const swprintf = load(null).func('int swprintf(wchar_t *ws, size_t n, const wchar_t *fmt, ...)');
+  const ws = Buffer.alloc(256);
+  assert.equal(swprintf(ws, 64, '%ls=%d', 'wchar_t *', 'ünï', 'int', 42), 6);
+  assert.equal(decode(ws, 'wchar_t', -1), 'ünï=42');
+  // encode() into C memory and decode() back.
+  const p = alloc('char32_t', 8);
+  try {
+    encode(p, 'char32_t[8]', 'a😀b');
+    assert.equal(decode(p, 'char32_t', -1), 'a😀b');
+    assert.equal(decode(p, 'char32_t[8]'), 'a😀b');
+  } finally {
+    free(p);
+  }
+  assert.ok(stringBuffer);
+});

@@ -117,7 +117,7 @@ pub unsafe fn bind(
 /// `char *` result, the `char *` fields of its struct result, or what it
 /// leaves in its `char **` parameters.
 pub fn nothing_to_free(sig: &Signature) -> Option<String> {
-    let result = sig.ret.is_c_string() || !crate::marshal::c_string_fields(&sig.ret).is_empty();
+    let result = sig.ret.string_unit().is_some() || !crate::marshal::c_string_fields(&sig.ret).is_empty();
     let out_param = sig
         .params
         .iter()

@@ -160,7 +160,7 @@ impl Bound {
                 "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView, string or null"
             }
             ArgKind::Pointer(_) => "a Pointer, Buffer, TypedArray, ArrayBuffer, DataView or null",
-            ArgKind::CString => "a string, Buffer, TypedArray, Pointer or null",
+            ArgKind::CString | ArgKind::WString(_) => "a string, Buffer, TypedArray, Pointer or null",
             ArgKind::Value(Type::Go(GoType::String)) => "a string",
             ArgKind::Value(Type::Go(GoType::Slice(None))) => "null (its element type is unknown)",
             ArgKind::Value(Type::Go(GoType::Slice(Some(c)))) => {

@@ -113,6 +113,14 @@ unsafe fn arg(codec: &Codec, bound: &Bound, k: usize, v: Value, slot: *mut u8, s
                 Ok(())
             }
             ArgKind::CString => codec.pointer(scratch, v, &Type::Char(crate::types::Int::new(1, true)), slot, &path),
+            ArgKind::WString(_) if t == ValueType::napi_undefined => Ok(()),
+            ArgKind::WString(unit) => codec.pointer(
+                scratch,
+                v,
+                &Type::Char(crate::types::Int::new(*unit, false)),
+                slot,
+                &path,
+            ),
             ArgKind::Pointer(to) if t == ValueType::napi_string && to.is_bytes() => {
                 let addr = scratch.c_string_arg(env, v, &label)?;
                 std::ptr::write_unaligned(slot as *mut usize, addr);

@@ -128,6 +128,12 @@ pub(crate) unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8,
                 bound.opts.free.release(&bound.lib, p as *mut c_void);
                 v.map(Some)
             }
+            RetKind::WString(unit) => {
+                let p = std::ptr::read(ret as *const *const u8);
+                let v = marshal::wide_string_result(codec.env, p, *unit);
+                bound.opts.free.release(&bound.lib, p as *mut c_void);
+                v.map(Some)
+            }
             RetKind::Value(ty) => {
                 let v = codec.decode(ty, ret, true);
                 if bound.opts.free.is_some() {

@@ -202,9 +202,11 @@ impl Codec<'_> {
             let env = self.env;
             match js::type_of(env, v) {
                 ValueType::napi_null => Ok(0),
-                ValueType::napi_string if matches!(to, Type::Char(_)) => {
-                    scratch.c_string_arg(env, v, &|| path.render())
-                }
+                ValueType::napi_string => match to {
+                    Type::Char(i) if i.bytes == 1 => scratch.c_string_arg(env, v, &|| path.render()),
+                    Type::Char(i) => scratch.wide_string_arg(env, v, i.bytes, &|| path.render()),
+                    _ => Err(self.type_error(path, "a Pointer, Buffer, TypedArray, ArrayBuffer or null", v)),
+                },
                 ValueType::napi_object => match super::buffer_info(env, v) {
                     Ok(Some(info)) => Ok(scratch.buffer(v, info, dst)),
                     Ok(None) => match self.state.read_pointer(env, v)? {
@@ -233,6 +235,31 @@ impl Codec<'_> {
             let esize = a.elem.size().unwrap_or(0);
             std::ptr::write_bytes(dst, 0, n * esize);
             let t = js::type_of(env, v);
+            // A wide string fills a char16_t or char32_t array.
+            if let (ValueType::napi_string, Type::Char(i)) = (t, &a.elem) {
+                if i.bytes > 1 {
+                    let units = super::string_units(env, v, i.bytes)?;
+                    if units.len() > n {
+                        return Err(Error::new(
+                            Code::ArgRange,
+                            format!(
+                                "{}: the string is {} code units, more than the {} of {}",
+                                path.render(),
+                                units.len(),
+                                n,
+                                Type::Array(std::sync::Arc::new(a.clone()))
+                            ),
+                        ));
+                    }
+                    for (k, &c) in units.iter().enumerate() {
+                        match i.bytes {
+                            2 => std::ptr::write_unaligned((dst as *mut u16).add(k), c as u16),
+                            _ => std::ptr::write_unaligned((dst as *mut u32).add(k), c),
+                        }
+                    }
+                    return Ok(());
+                }
+            }
             // A string fills a char array, or any array of bytes (int8_t[64]).
             if t == ValueType::napi_string
                 && (matches!(a.elem, Type::Char(_)) || matches!(&a.elem, Type::Int(i) if i.bytes == 1))
@@ -484,8 +511,14 @@ impl Codec<'_> {
                 Type::F64 => js::number(env, std::ptr::read_unaligned(src as *const f64)),
                 Type::Pointer(p) => {
                     let addr = std::ptr::read_unaligned(src as *const usize);
-                    if strings && matches!(p.to(), Type::Char(_)) {
-                        return super::c_string_result(env, addr as *const std::ffi::c_char);
+                    if strings {
+                        match p.to() {
+                            Type::Char(i) if i.bytes == 1 => {
+                                return super::c_string_result(env, addr as *const std::ffi::c_char)
+                            }
+                            Type::Char(i) => return super::wide_string_result(env, addr as *const u8, i.bytes),
+                            _ => {}
+                        }
                     }
                     self.state.make_pointer(env, super::original(self.moved, addr))
                 }
@@ -579,7 +612,11 @@ impl Codec<'_> {
         unsafe {
             let env = self.env;
             let n = a.len.unwrap_or(0);
-            if let Type::Char(_) = a.elem {
+            if let Type::Char(i) = &a.elem {
+                if i.bytes > 1 {
+                    let len = super::wide_len(src, i.bytes, n).unwrap_or(n);
+                    return super::wide_string(env, src, len, i.bytes);
+                }
                 let bytes = std::slice::from_raw_parts(src, n);
                 let end = bytes.iter().position(|&b| b == 0).unwrap_or(n);
                 let mut v = null_mut();

@@ -416,6 +416,39 @@ impl Scratch {
         }
     }
 
+    /// A wide string argument (`char16_t *`: `unit` 2, `char32_t *`: 4):
+    /// the string's code units and a zero one, alive until `self` is
+    /// dropped. A zero inside is refused, as for `c_string_arg`.
+    pub(crate) unsafe fn wide_string_arg(
+        &mut self,
+        env: napi_env,
+        v: Value,
+        unit: u8,
+        what: &dyn Fn() -> String,
+    ) -> Result<usize> {
+        unsafe {
+            let units = string_units(env, v, unit)?;
+            if units.contains(&0) {
+                return Err(Error::new(
+                    Code::ArgValue,
+                    format!(
+                        "{} must not contain a NUL character (C strings end at the first one)",
+                        what()
+                    ),
+                ));
+            }
+            let u = usize::from(unit);
+            let mem = self.alloc((units.len() + 1) * u, u);
+            for (i, &c) in units.iter().enumerate() {
+                match unit {
+                    2 => std::ptr::write_unaligned((mem as *mut u16).add(i), c as u16),
+                    _ => std::ptr::write_unaligned((mem as *mut u32).add(i), c),
+                }
+            }
+            Ok(mem as usize)
+        }
+    }
+
     /// `c_string` for a `char *` argument: its address, refusing a string
     /// with a NUL inside (C would see it cut short). `what` names it.
     pub(crate) unsafe fn c_string_arg(&mut self, env: napi_env, v: Value, what: &dyn Fn() -> String) -> Result<usize> {
@@ -721,5 +754,90 @@ pub unsafe fn c_string_result(env: napi_env, p: *const c_char) -> Result<Value> 
         let mut v = null_mut();
         check(sys::napi_create_string_utf8(env, p, -1, &mut v), "making a string")?;
         Ok(v)
+    }
+}
+
+/// The most code units read from a wide string in C memory (its terminating
+/// zero must come before): 64 Mi units.
+const MAX_WIDE_UNITS: usize = 1 << 26;
+
+/// A JS string from `n` code units of size `unit` (2: UTF-16, 4: UTF-32)
+/// at `p`. Lone surrogates and values that are not code points become
+/// U+FFFD.
+pub unsafe fn wide_string(env: napi_env, p: *const u8, n: usize, unit: u8) -> Result<Value> {
+    unsafe {
+        let mut v = null_mut();
+        if unit == 2 {
+            check(
+                sys::napi_create_string_utf16(env, p as *const u16, n as isize, &mut v),
+                "making a string",
+            )?;
+            return Ok(v);
+        }
+        let mut units: Vec<u16> = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = std::ptr::read_unaligned((p as *const u32).add(i));
+            let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+            let mut buf = [0u16; 2];
+            units.extend_from_slice(ch.encode_utf16(&mut buf));
+        }
+        check(
+            sys::napi_create_string_utf16(env, units.as_ptr(), units.len() as isize, &mut v),
+            "making a string",
+        )?;
+        Ok(v)
+    }
+}
+
+/// Code units of size `unit` at `p` before the first zero one, at most `max`.
+pub unsafe fn wide_len(p: *const u8, unit: u8, max: usize) -> Option<usize> {
+    unsafe {
+        (0..max).find(|&i| match unit {
+            2 => std::ptr::read_unaligned((p as *const u16).add(i)) == 0,
+            _ => std::ptr::read_unaligned((p as *const u32).add(i)) == 0,
+        })
+    }
+}
+
+/// A wide string result (`char16_t *`, `char32_t *`, `wchar_t *`) as a JS
+/// string, or null for NULL.
+pub unsafe fn wide_string_result(env: napi_env, p: *const u8, unit: u8) -> Result<Value> {
+    unsafe {
+        if p.is_null() {
+            return js::null(env);
+        }
+        let n = wide_len(p, unit, MAX_WIDE_UNITS).ok_or_else(|| {
+            Error::new(
+                Code::ArgRange,
+                format!("a wide string of more than {MAX_WIDE_UNITS} code units (no terminating zero?)"),
+            )
+        })?;
+        wide_string(env, p, n, unit)
+    }
+}
+
+/// A JS string as code units of size `unit`: UTF-16, or UTF-32 (lone
+/// surrogates become U+FFFD).
+pub unsafe fn string_units(env: napi_env, v: Value, unit: u8) -> Result<Vec<u32>> {
+    unsafe {
+        let mut len = 0;
+        check(
+            sys::napi_get_value_string_utf16(env, v, null_mut(), 0, &mut len),
+            "reading a string",
+        )?;
+        let mut buf = vec![0u16; len + 1];
+        let mut n = 0;
+        check(
+            sys::napi_get_value_string_utf16(env, v, buf.as_mut_ptr(), len + 1, &mut n),
+            "reading a string",
+        )?;
+        buf.truncate(n);
+        Ok(if unit == 2 {
+            buf.into_iter().map(u32::from).collect()
+        } else {
+            char::decode_utf16(buf)
+                .map(|c| u32::from(c.unwrap_or('\u{fffd}')))
+                .collect()
+        })
     }
 }

@@ -85,6 +85,7 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
             ArgKind::Pointer(to) if to.is_bytes() => k.push('c'),
             ArgKind::Pointer(_) => k.push('p'),
             ArgKind::CString => k.push('c'),
+            ArgKind::WString(_) => k.push('w'),
             ArgKind::Value(_) => k.push('v'),
             ArgKind::Callback(_) => k.push('k'),
         }
@@ -100,6 +101,7 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
         RetKind::F64 => k.push('d'),
         RetKind::Pointer => k.push('p'),
         RetKind::CString => k.push('c'),
+        RetKind::WString(_) => k.push('W'),
         RetKind::Value(_) => k.push('v'),
     }
     num(&mut k, plan.ret_offset);
@@ -187,9 +189,10 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 34] = [
+const HELPERS: [&str; 35] = [
     "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "invn", "P", "mk", "E", "S",
     "T", "B", "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
+    "ws",
 ];
 
 /// The helpers `src` names, in `HELPERS` order: one pass over its
@@ -260,6 +263,8 @@ fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
         ArgKind::Pointer(to) if to.is_bytes() => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
         ArgKind::Pointer(_) => writeln!(s, "  o{k} = {}(meta, {k}, a{k}, {w});", scalar::POINTER.write),
         ArgKind::CString => writeln!(s, "  o{k} = wc(meta, {k}, a{k}, {w});"),
+        // Wide strings are converted natively.
+        ArgKind::WString(_) => writeln!(s, "  o{k} = ws(meta, {k}, a{k}, {w});"),
         ArgKind::Callback(_) => writeln!(s, "  o{k} = wk(meta, {k}, a{k}, {w});"),
         ArgKind::Value(_) => writeln!(s, "  o{k} = a{k};"),
     };
@@ -513,7 +518,7 @@ fn write_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
                 w1 = w + 1
             );
         }
-        ArgKind::CString => {
+        ArgKind::CString | ArgKind::WString(_) => {
             let _ = writeln!(
                 s,
                 "  if (typeof {a} === 'string') o{k} = {a};\n  \
@@ -538,7 +543,7 @@ fn write_result(s: &mut String, call: &str, plan: &Plan, opts: Options) {
         RetKind::Void => writeln!(s, "  {call};"),
         // undefined: the same string as the last one (see src/invoke/mod.rs, `string_result`).
         RetKind::CString => writeln!(s, "  const r = {call};\n  return r === undefined ? last : (last = r);"),
-        RetKind::Value(_) => writeln!(s, "  return {call};"),
+        RetKind::Value(_) | RetKind::WString(_) => writeln!(s, "  return {call};"),
         RetKind::Bool => writeln!(s, "  {call};\n  return (i32[{w}] & 0xff) !== 0;"),
         RetKind::F32 => writeln!(s, "  {call};\n  return f32[{w}];"),
         RetKind::F64 => writeln!(s, "  {call};\n  return f64[{q}];"),
@@ -927,6 +932,6 @@ fn read_value(kind: &RetKind, off: usize) -> String {
                 w + 1
             ),
         },
-        RetKind::Void | RetKind::CString | RetKind::Value(_) => "undefined".into(),
+        RetKind::Void | RetKind::CString | RetKind::WString(_) | RetKind::Value(_) => "undefined".into(),
     }
 }

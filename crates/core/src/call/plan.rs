@@ -39,6 +39,9 @@ pub enum ArgKind {
     Pointer(Type),
     /// `char *` / `const char *`: a string, a pointer, a buffer or null.
     CString,
+    /// `char16_t *`, `char32_t *`, `wchar_t *` (code unit size 2 or 4): a
+    /// string (converted natively), a pointer, a buffer or null.
+    WString(u8),
     /// A struct, union or Go value passed by value, converted natively.
     Value(Type),
     /// A function pointer: a JS function (lent a closure for the call), a
@@ -56,6 +59,8 @@ pub enum RetKind {
     Pointer,
     /// A C string read into a JS string (null for NULL).
     CString,
+    /// A UTF-16 or UTF-32 string (code unit size 2 or 4), read natively.
+    WString(u8),
     /// A struct, union or Go value returned by value, decoded natively.
     Value(Type),
 }
@@ -105,7 +110,7 @@ impl ArgKind {
     pub fn may_be_native(&self) -> bool {
         matches!(
             self,
-            ArgKind::Pointer(_) | ArgKind::CString | ArgKind::Value(_) | ArgKind::Callback(_)
+            ArgKind::Pointer(_) | ArgKind::CString | ArgKind::WString(_) | ArgKind::Value(_) | ArgKind::Callback(_)
         )
     }
 
@@ -127,6 +132,7 @@ fn arg_kind(ty: &Type) -> Result<ArgKind, String> {
         Type::F32 => ArgKind::F32,
         Type::F64 => ArgKind::F64,
         t if t.is_c_string() => ArgKind::CString,
+        t if t.string_unit().is_some() => ArgKind::WString(t.string_unit().unwrap_or(2)),
         Type::Pointer(p) => match &p.to() {
             Type::Function(sig) => ArgKind::Callback(sig.clone()),
             to => ArgKind::Pointer(to.clone()),
@@ -153,6 +159,7 @@ fn ret_kind(ty: &Type) -> Result<RetKind, String> {
         Type::F32 => RetKind::F32,
         Type::F64 => RetKind::F64,
         t if t.is_c_string() => RetKind::CString,
+        t if t.string_unit().is_some() => RetKind::WString(t.string_unit().unwrap_or(2)),
         Type::Pointer(_) => RetKind::Pointer,
         Type::Go(_) | Type::Record(_) => match ty.by_value_problem() {
             Some(p) => return Err(p),
@@ -277,7 +284,7 @@ impl Plan {
             return !matches!(self.ret, RetKind::Void);
         }
         match self.ret {
-            RetKind::CString => true,
+            RetKind::CString | RetKind::WString(_) => true,
             RetKind::Value(_) => self.ret_record.is_none(),
             _ => false,
         }
@@ -403,7 +410,7 @@ impl CallbackPlan {
         for (i, p) in sig.params.iter().enumerate() {
             let kind = ret_kind(&p.ty).map_err(|e| unsupported(format!("parameter {}: {e}", i + 1)))?;
             let scalar = match kind {
-                RetKind::CString | RetKind::Value(_) => None,
+                RetKind::CString | RetKind::WString(_) | RetKind::Value(_) => None,
                 k => Some(k),
             };
             let size = super::ffi::slot_size(&p.ty);
@@ -416,7 +423,7 @@ impl CallbackPlan {
         }
         let ret = match &sig.ret {
             Type::Void => CbRet::Void,
-            t if t.is_c_string() => {
+            t if t.string_unit().is_some() => {
                 return Err(unsupported("a callback cannot return a C string: the JS string's memory would be gone; return a Pointer (const void *) instead".into()))
             }
             t => match arg_kind(t).map_err(|e| unsupported(format!("result: {e}")))? {

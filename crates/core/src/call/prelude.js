@@ -432,6 +432,17 @@
       if (typeof a === 'object') return Pointer.put(a, w) || B(a, w) ? undefined : a;
       E.type(m, k, a);
     },
+    // Wide strings (char16_t *, char32_t *): a string goes to native code.
+    ws(m, k, a, w) {
+      if (typeof a === 'string') return a;
+      if (a === null) {
+        u32[w] = 0;
+        u32[w + 1] = 0;
+        return undefined;
+      }
+      if (typeof a === 'object') return Pointer.put(a, w) || B(a, w) ? undefined : a;
+      E.type(m, k, a);
+    },
     wk(m, k, a, w) {
       if (a === null) {
         u32[w] = 0;

@@ -278,9 +278,22 @@ impl Type {
         Type::Array(Arc::new(ArrayType { elem, len }))
     }
 
-    /// `const char *` and `char *`: strings in and out.
+    /// `const char *` and `char *`: strings in and out, as UTF-8.
     pub fn is_c_string(&self) -> bool {
-        matches!(self, Type::Pointer(p) if matches!(p.to(), Type::Char(_)))
+        self.string_unit() == Some(1)
+    }
+
+    /// The code unit size of a string type: 1 for `char *` (UTF-8), 2 for
+    /// `char16_t *` (UTF-16), 4 for `char32_t *` (UTF-32); `wchar_t *` is 2
+    /// on Windows and 4 elsewhere. `None` for anything else.
+    pub fn string_unit(&self) -> Option<u8> {
+        match self {
+            Type::Pointer(p) => match p.to() {
+                Type::Char(i) => Some(i.bytes),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     pub fn is_void(&self) -> bool {
@@ -343,7 +356,13 @@ impl fmt::Display for Type {
         match self {
             Type::Void => f.write_str("void"),
             Type::Bool => f.write_str("bool"),
-            Type::Char(i) => f.write_str(if i.signed { "char" } else { "char (unsigned)" }),
+            Type::Char(i) => f.write_str(match (i.bytes, i.signed) {
+                (1, true) => "char",
+                (1, false) => "char (unsigned)",
+                (2, _) => "char16_t",
+                (_, false) => "char32_t",
+                (_, true) => "wchar_t",
+            }),
             Type::Int(i) => f.write_str(i.short_name()),
             Type::F32 => f.write_str("float"),
             Type::F64 => f.write_str("double"),
