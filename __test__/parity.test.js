@@ -306,3 +306,46 @@ test('wide strings: char16_t *, char32_t * and wchar_t * in and out, in structs,
   }
   assert.ok(stringBuffer);
 });
+
+test('endian integer types: the value is byte-swapped between JS and C when its order is not the host\'s', async () => {
+  const lib = load(callbacks());
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const swap16 = (x) => ((x & 0xff) << 8) | (x >> 8);
+  const swap32 = (x) => ((x & 0xff) << 24 | (x & 0xff00) << 8 | (x >> 8) & 0xff00 | x >>> 24) >>> 0;
+  const be16 = le ? swap16 : (x) => x;
+  const be32 = le ? swap32 : (x) => x;
+  // In: C sees the bytes in big-endian order.
+  assert.equal(lib.func('uint16_t raw16(uint16_be_t x)')(0x0102), be16(0x0102));
+  assert.equal(lib.func('uint32_t raw32(uint32_be_t x)')(0x01020304), be32(0x01020304));
+  assert.equal(lib.func('uint64_t raw64(uint64_be_t x)')(0x0102030405060708n), le ? 0x0807060504030201n : 0x0102030405060708n);
+  assert.equal(await lib.func('uint32_t raw32(uint32_be_t x)').async(0x01020304), be32(0x01020304));
+  // Out, and both ways (an identity).
+  assert.equal(lib.func('uint16_be_t raw16(uint16_t x)')(0x0102), be16(0x0102));
+  assert.equal(lib.func('uint32_be_t raw32(uint32_be_t x)')(0xdeadbeef), 0xdeadbeef);
+  assert.equal(lib.func('int16_be_t raw16(int16_be_t x)')(-2), -2);
+  assert.equal(lib.func('uint16_t raw16(int16_be_t x)')(-2), le ? 0xfeff : 0xfffe);
+  // Little-endian types on a little-endian host are plain integers.
+  assert.equal(lib.func('uint32_t raw32(uint32_le_t x)')(0x01020304), le ? 0x01020304 : swap32(0x01020304));
+  // Range checks stay those of the type.
+  assert.throws(() => lib.func('uint16_t raw16(uint16_be_t x)')(0x10000), { code: 'ERR_ARG_RANGE' });
+  // Struct members, decode() and encode().
+  cdef('struct order_be { uint16_be_t a; uint32_be_t b; uint64_be_t c; };');
+  const o = lib.func('struct order_be order_make(void)')();
+  assert.deepEqual(o, le ? { a: 0x0201, b: 0x04030201, c: 0x0807060504030201n } : { a: 0x0102, b: 0x01020304, c: 0x0102030405060708n });
+  const buf = Buffer.alloc(4);
+  cshared.encode(buf, 'uint32_be_t', 0x01020304);
+  assert.deepEqual([...buf], [1, 2, 3, 4]);
+  assert.equal(decode(buf, 'uint32_be_t'), 0x01020304);
+  assert.equal(decode(buf, 'uint16_le_t'), 0x0201);
+  // Callbacks: arguments and results in big-endian order.
+  const cb = lib.func('uint32_t order_cb(uint32_be_t (*f)(uint32_be_t))');
+  let seen;
+  assert.equal(
+    cb((x) => {
+      seen = x;
+      return 0x0a0b0c0d;
+    }),
+    be32(0x0a0b0c0d),
+  );
+  assert.equal(seen, be32(0x01020304));
+});

@@ -21,7 +21,7 @@ use crate::env::{
 };
 use crate::error::{call_error, check, Code, Error, Result};
 use crate::js::{self, Value};
-use crate::marshal::codec::{read_int, Codec, Path};
+use crate::marshal::codec::{read_int, write_int_of, Codec, Path};
 use crate::marshal::Scratch;
 use crate::types::{Signature, Type};
 use napi::sys::{self, napi_env};
@@ -352,6 +352,13 @@ unsafe fn write_result(env: napi_env, state: &EnvState, slot: &Slot, out: Value,
                 }
                 // libffi wants integers narrower than a register widened to one.
                 match kind {
+                    // The adapter wrote the value in the host's order.
+                    ArgKind::Int(i) if i.swap => {
+                        let mut tmp = [0u8; 8];
+                        write_int_of(tmp.as_mut_ptr(), *i, read_int(src, i.native()));
+                        let raw = read_int(tmp.as_ptr(), crate::types::Int::new(i.bytes, false));
+                        std::ptr::write_unaligned(ret as *mut i64, raw as i64)
+                    }
                     ArgKind::Int(i) => std::ptr::write_unaligned(ret as *mut i64, read_int(src, *i) as i64),
                     ArgKind::Bool => std::ptr::write_unaligned(ret as *mut u64, u64::from(*src != 0)),
                     ArgKind::F32 => std::ptr::copy_nonoverlapping(src, ret, 4),

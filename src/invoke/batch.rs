@@ -44,7 +44,7 @@ fn elem_size(kind: sys::napi_typedarray_type) -> usize {
 /// the scalar table lets batch calls take.
 fn array_for(kind: &ArgKind) -> Option<sys::napi_typedarray_type> {
     let s = match kind {
-        ArgKind::Int(i) => scalar::int(*i),
+        ArgKind::Int(i) if !i.swap => scalar::int(*i),
         ArgKind::Bool => scalar::BOOL,
         ArgKind::F32 => scalar::F32,
         ArgKind::F64 => scalar::F64,

@@ -46,9 +46,22 @@ pub unsafe fn write_int(dst: *mut u8, bytes: u8, v: i128) {
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), dst, usize::from(bytes)) };
 }
 
+/// An integer of type `i` written in its byte order (`int32_be_t` swapped).
+pub unsafe fn write_int_of(dst: *mut u8, i: Int, v: i128) {
+    unsafe {
+        write_int(dst, i.bytes, v);
+        if i.swap {
+            std::slice::from_raw_parts_mut(dst, usize::from(i.bytes)).reverse();
+        }
+    }
+}
+
 pub unsafe fn read_int(src: *const u8, i: Int) -> i128 {
     let mut b = [0u8; 16];
     unsafe { std::ptr::copy_nonoverlapping(src, b.as_mut_ptr(), usize::from(i.bytes)) };
+    if i.swap {
+        b[..usize::from(i.bytes)].reverse();
+    }
     let raw = u128::from_le_bytes(b);
     let bits = u32::from(i.bytes) * 8;
     if i.signed && raw >> (bits - 1) & 1 == 1 {
@@ -122,7 +135,7 @@ impl Codec<'_> {
                     }
                     *dst = u8::from(js::get_bool(env, v)?);
                 }
-                Type::Char(i) | Type::Int(i) => write_int(dst, i.bytes, self.int(v, *i, path)?),
+                Type::Char(i) | Type::Int(i) => write_int_of(dst, *i, self.int(v, *i, path)?),
                 Type::Enum(e) => {
                     let n = if t == ValueType::napi_string {
                         let name = js::get_string(env, v)?;

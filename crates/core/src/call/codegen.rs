@@ -59,6 +59,9 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
         k.push('i');
         num(k, usize::from(i.bytes));
         k.push(if i.signed { 's' } else { 'u' });
+        if i.swap {
+            k.push('x');
+        }
     }
     fn num(k: &mut String, mut n: usize) {
         let mut digits = [0u8; 20];
@@ -189,10 +192,10 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 35] = [
+const HELPERS: [&str; 36] = [
     "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "invn", "P", "mk", "E", "S",
     "T", "B", "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
-    "ws",
+    "ws", "X",
 ];
 
 /// The helpers `src` names, in `HELPERS` order: one pass over its
@@ -255,6 +258,14 @@ fn prologue(plan: &Plan, natives: &[String], consts: &mut String) -> String {
 fn wrapper_arg(s: &mut String, k: usize, kind: &ArgKind, off: usize) {
     let (w, q) = (off / 4, off / 8);
     let _ = match kind {
+        // In the other byte order: checked and written as usual, then swapped.
+        ArgKind::Int(i) if i.swap => writeln!(
+            s,
+            "  {}(meta, {k}, a{k}, {w});\n  X(u8, {}, {});",
+            scalar::int(*i).write,
+            4 * w,
+            i.bytes
+        ),
         ArgKind::Int(i) => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::int(*i).write),
         ArgKind::Bool => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::BOOL.write),
         ArgKind::F32 => writeln!(s, "  {}(meta, {k}, a{k}, {w});", scalar::F32.write),
@@ -555,6 +566,13 @@ fn write_result(s: &mut String, call: &str, plan: &Plan, opts: Options) {
              if (lo === plo && hi === phi && last !== null) return last;\n  \
              plo = lo;\n  phi = hi;\n  return (last = mk(lo, hi));",
             w + 1
+        ),
+        RetKind::Int(i) if i.swap => writeln!(
+            s,
+            "  {call};\n  X(u8, {}, {});\n  {}",
+            4 * w,
+            i.bytes,
+            int_result(i.native(), w, q, opts)
         ),
         RetKind::Int(i) => writeln!(s, "  {call};\n  {}", int_result(*i, w, q, opts)),
     };

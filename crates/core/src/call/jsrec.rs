@@ -71,7 +71,7 @@ fn record(ty: &Type, base: usize, leaves: &mut usize) -> Option<Node> {
 fn leaf(ty: &Type, off: usize) -> Option<Leaf> {
     let l = match ty {
         Type::Bool => Leaf::Bool,
-        Type::Char(i) | Type::Int(i) => Leaf::Int(*i),
+        Type::Char(i) | Type::Int(i) if !i.swap => Leaf::Int(*i),
         Type::Enum(e) => Leaf::Int(e.repr),
         Type::F32 => Leaf::F32,
         Type::F64 => Leaf::F64,

@@ -411,6 +411,8 @@ impl CallbackPlan {
             let kind = ret_kind(&p.ty).map_err(|e| unsupported(format!("parameter {}: {e}", i + 1)))?;
             let scalar = match kind {
                 RetKind::CString | RetKind::WString(_) | RetKind::Value(_) => None,
+                // In the other byte order: decoded natively.
+                RetKind::Int(i) if i.swap => None,
                 k => Some(k),
             };
             let size = super::ffi::slot_size(&p.ty);

@@ -514,7 +514,16 @@
     return values;
   }
 
-  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, invn, P: Pointer, mk: makePtr, E, S, T, B, K, ...W };
+  // Reverses the n bytes at byte d of u8 (an integer in the other byte order).
+  function X(a, d, n) {
+    for (let i = d, j = d + n - 1; i < j; i++, j--) {
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, invn, P: Pointer, mk: makePtr, E, S, T, B, K, X, ...W };
 
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.

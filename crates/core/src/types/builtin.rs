@@ -75,6 +75,28 @@ pub fn builtin_type(name: &str) -> Option<Type> {
         "ssize_t" | "intptr_t" | "ptrdiff_t" | "GoInt" => int(PTR, true),
         "off_t" | "time_t" | "off64_t" => int(8, true),
         "u_long" => int(LONG_BYTES, false),
+        // Integers in a given byte order: one of the two is the host's.
+        "int16_le_t" | "int16_le" | "int16_be_t" | "int16_be" | "uint16_le_t" | "uint16_le" | "uint16_be_t"
+        | "uint16_be" | "int32_le_t" | "int32_le" | "int32_be_t" | "int32_be" | "uint32_le_t" | "uint32_le"
+        | "uint32_be_t" | "uint32_be" | "int64_le_t" | "int64_le" | "int64_be_t" | "int64_be" | "uint64_le_t"
+        | "uint64_le" | "uint64_be_t" | "uint64_be" => {
+            let n = name.trim_end_matches("_t");
+            let signed = !n.starts_with('u');
+            let bytes = if n.contains("16") {
+                2
+            } else if n.contains("32") {
+                4
+            } else {
+                8
+            };
+            let big = n.ends_with("_be");
+            let int = Int::new(bytes, signed);
+            Type::Int(if big == cfg!(target_endian = "little") {
+                int.swapped()
+            } else {
+                int
+            })
+        }
         // Character types: a pointer to one is a string (UTF-16, UTF-32).
         "char16_t" => Type::Char(Int::new(2, false)),
         "char32_t" => Type::Char(Int::new(4, false)),

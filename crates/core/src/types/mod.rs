@@ -17,16 +17,33 @@ use std::sync::{Arc, OnceLock, Weak};
 
 pub const POINTER_SIZE: usize = std::mem::size_of::<usize>();
 
-/// An integer type: width in bytes and signedness.
+/// An integer type: width in bytes and signedness, and whether its bytes
+/// are in the other order than the host's (`int32_be_t` on a little-endian
+/// host): such a value is byte-swapped on its way between JS and C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Int {
     pub bytes: u8,
     pub signed: bool,
+    pub swap: bool,
 }
 
 impl Int {
     pub const fn new(bytes: u8, signed: bool) -> Int {
-        Int { bytes, signed }
+        Int {
+            bytes,
+            signed,
+            swap: false,
+        }
+    }
+
+    /// The same integer with its bytes in the other order than the host's.
+    pub const fn swapped(self) -> Int {
+        Int { swap: true, ..self }
+    }
+
+    /// The same integer in the host's order.
+    pub const fn native(self) -> Int {
+        Int { swap: false, ..self }
     }
 
     /// Smallest and largest values, as i128 so every width fits.
@@ -41,6 +58,25 @@ impl Int {
 
     /// The short name used in messages and type strings (`int32`, `uint8`).
     pub fn short_name(self) -> &'static str {
+        if self.swap {
+            let big = cfg!(target_endian = "little");
+            return match (self.bytes, self.signed, big) {
+                (2, true, true) => "int16_be",
+                (2, false, true) => "uint16_be",
+                (4, true, true) => "int32_be",
+                (4, false, true) => "uint32_be",
+                (8, true, true) => "int64_be",
+                (8, false, true) => "uint64_be",
+                (2, true, false) => "int16_le",
+                (2, false, false) => "uint16_le",
+                (4, true, false) => "int32_le",
+                (4, false, false) => "uint32_le",
+                (8, true, false) => "int64_le",
+                (8, false, false) => "uint64_le",
+                (_, true, _) => "int8",
+                (_, false, _) => "uint8",
+            };
+        }
         match (self.bytes, self.signed) {
             (1, true) => "int8",
             (1, false) => "uint8",

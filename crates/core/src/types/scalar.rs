@@ -186,7 +186,8 @@ pub fn by_code(code: u32) -> Option<&'static Scalar> {
 /// and pointers other than `char *` (which reads as a string).
 pub fn of_type(t: &Type) -> Option<&'static Scalar> {
     match t {
-        Type::Char(i) | Type::Int(i) => Some(int(*i)),
+        // Swapped integers are read natively.
+        Type::Char(i) | Type::Int(i) if !i.swap => Some(int(*i)),
         Type::Enum(e) => Some(int(e.repr)),
         Type::F32 => Some(F32),
         Type::F64 => Some(F64),
