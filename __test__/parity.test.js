@@ -349,3 +349,34 @@ test('endian integer types: the value is byte-swapped between JS and C when its 
   );
   assert.equal(seen, be32(0x01020304));
 });
+
+test('strings written into C memory: encode() outside a call is the caller\'s (free() it); in a callback, the call owns them', () => {
+  const { encode, free } = cshared;
+  const lib = load(callbacks());
+  // Into an exported variable: the memory is the caller's, like alloc()'s.
+  const sym = lib.symbol('exported_text');
+  encode(sym, 'const char *', 'héllo');
+  assert.equal(lib.func('size_t exported_len(void)')(), 6);
+  assert.equal(decode(sym, 'const char *'), 'héllo');
+  const mem = decode(sym, 'void *');
+  encode(sym, 'const char *', null);
+  free(mem);
+  assert.throws(() => free(mem), { code: 'ERR_ARG_VALUE' });
+  // A callback returning a struct with a new string.
+  cdef('struct label { const char *text; int n; };');
+  const labelLen = lib.func('int label_len(struct label (*f)(int))');
+  assert.equal(labelLen((n) => ({ text: 'x'.repeat(n + 10), n: 1 })), 14);
+  // A callback writing a string through const char **.
+  const outStrLen = lib.func('int out_str_len(void (*f)(const char **out))');
+  let p;
+  assert.equal(
+    outStrLen((out) => {
+      p = out;
+      encode(out, 'const char *', 'written');
+    }),
+    7,
+  );
+  assert.ok(p);
+  // Those were the call's: free() does not take them.
+  for (let i = 0; i < 1000; i++) labelLen(() => ({ text: 'abc', n: 0 }));
+});

@@ -330,15 +330,30 @@ unsafe fn write_result(env: napi_env, state: &EnvState, slot: &Slot, out: Value,
             CbRet::Void => Ok(()),
             CbRet::Native(ty) => {
                 let mut scratch = Scratch::new();
+                // Inside a foreign call on this thread, strings in the result
+                // live until that call returns (`EnvState::own_written`).
+                let in_call = state.in_call() && thread_mark() == state.link.thread;
+                if in_call {
+                    scratch.persist = Some(Vec::new());
+                }
                 let size = ty.size().unwrap_or(0);
                 let mut tmp = vec![0u128; size.div_ceil(16).max(1)];
-                codec.encode(&mut scratch, out, ty, tmp.as_mut_ptr() as *mut u8, &path)?;
-                if !scratch.is_empty() {
+                let r = codec.encode(&mut scratch, out, ty, tmp.as_mut_ptr() as *mut u8, &path);
+                let kept = scratch.persist.take().unwrap_or_default();
+                if r.is_err() || !scratch.is_empty() {
+                    for a in kept {
+                        libc::free(a as *mut c_void);
+                    }
+                    r?;
                     return Err(Error::new(
                         Code::ArgValue,
-                        format!("{} holds a string or array whose memory would be gone", label()),
+                        format!(
+                            "{} holds a string or array whose memory would be gone (outside a call on the JS thread; return alloc() memory instead)",
+                            label()
+                        ),
                     ));
                 }
+                state.own_written(kept);
                 std::ptr::copy_nonoverlapping(tmp.as_ptr() as *const u8, ret, size);
                 Ok(())
             }

@@ -561,6 +561,11 @@ pub struct EnvState {
     registry: RefCell<Scope>,
     /// Addresses `alloc()` returned and `free()` has not taken back.
     allocated: RefCell<std::collections::HashSet<usize>>,
+    /// C memory for strings JS wrote during the current outermost foreign
+    /// call (a callback's struct result, `encode()` in a callback): freed
+    /// when that call returns.
+    call_allocs: RefCell<Vec<usize>>,
+    has_call_allocs: Cell<bool>,
     /// Type names already parsed against the registry alone (`decode(p,
     /// 'int')` in a loop); cleared whenever the registry changes.
     type_names: RefCell<HashMap<String, crate::types::Type>>,
@@ -624,6 +629,8 @@ impl EnvState {
                 makers: RefCell::new(HashMap::new()),
                 registry: RefCell::new(Scope::new()),
                 allocated: RefCell::new(Default::default()),
+                call_allocs: RefCell::new(Vec::new()),
+                has_call_allocs: Cell::new(false),
                 type_names: RefCell::new(HashMap::new()),
             });
             SOLE.with(|s| {
@@ -855,6 +862,38 @@ impl EnvState {
         let mine = self.cb_level.replace(outer);
         if !mine.scope.is_null() {
             unsafe { sys::napi_close_handle_scope(self.env, mine.scope) };
+        }
+        if !outer.in_call && self.has_call_allocs.get() {
+            self.free_call_allocs();
+        }
+    }
+
+    /// Keeps `addr` (from `libc::malloc`) until the outermost foreign call
+    /// returns. Only while the JS thread is inside one (`in_call`).
+    pub fn keep_for_call(&self, addr: usize) {
+        self.call_allocs.borrow_mut().push(addr);
+        // A flag, so that `leave_call` (the hot path) looks only then.
+        self.has_call_allocs.set(true);
+    }
+
+    /// Who owns C memory (from libc) for strings JS wrote into C memory:
+    /// inside a foreign call (a callback's result or `encode()`), that
+    /// call, which frees it when it returns; else the caller, as memory
+    /// from `alloc()` (`free()` it).
+    pub fn own_written(&self, kept: Vec<usize>) {
+        for a in kept {
+            if self.in_call() {
+                self.keep_for_call(a);
+            } else {
+                self.note_alloc(a);
+            }
+        }
+    }
+
+    fn free_call_allocs(&self) {
+        self.has_call_allocs.set(false);
+        for a in self.call_allocs.borrow_mut().drain(..) {
+            unsafe { libc::free(a as *mut c_void) };
         }
     }
 

@@ -378,27 +378,41 @@ pub fn encode<'env>(
             };
             // Encode into a copy first, so a bad value leaves memory untouched.
             let mut tmp = vec![0u128; size.div_ceil(16)];
+            // Strings in the value are copied into C memory that outlives
+            // encode(): see `EnvState::own_written`.
             let mut scratch = Scratch::new();
+            scratch.persist = Some(Vec::new());
             let label = || "encode(): the value".to_string();
-            codec.encode(&mut scratch, value, &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
-            if !scratch.functions.is_empty() {
-                return Err(Error::new(
-                    Code::ArgValue,
-                    "encode(): the value holds a JS function, which lives only as long as a call; register() it and write the Pointer",
-                ));
+            let r = (|| -> Result<()> {
+                codec.encode(&mut scratch, value, &t, tmp.as_mut_ptr() as *mut u8, &Path::Root(&label))?;
+                if !scratch.functions.is_empty() {
+                    return Err(Error::new(
+                        Code::ArgValue,
+                        "encode(): the value holds a JS function, which lives only as long as a call; register() it and write the Pointer",
+                    ));
+                }
+                if !scratch.is_empty() {
+                    return Err(Error::new(
+                        Code::ArgValue,
+                        "encode(): the value holds memory that would be freed when encode() returns; alloc() memory for it and write its Pointer",
+                    ));
+                }
+                // The buffer may have been detached or shrunk by a getter the
+                // conversion ran: look again before writing.
+                let (again, _) = region(raw, &state, &args, "encode()")?;
+                if again.addr != reg.addr || again.len.is_some_and(|n| n < size) {
+                    return Err(Error::new(Code::ArgValue, "encode(): the buffer changed while the value was converted"));
+                }
+                Ok(())
+            })();
+            let kept = scratch.persist.take().unwrap_or_default();
+            if let Err(e) = r {
+                for a in kept {
+                    libc::free(a as *mut c_void);
+                }
+                return Err(e);
             }
-            if !scratch.is_empty() {
-                return Err(Error::new(
-                    Code::ArgValue,
-                    "encode(): the value holds a string or array that would be freed when encode() returns; alloc() memory for it and write its Pointer",
-                ));
-            }
-            // The buffer may have been detached or shrunk by a getter the
-            // conversion ran: look again before writing.
-            let (again, _) = region(raw, &state, &args, "encode()")?;
-            if again.addr != reg.addr || again.len.is_some_and(|n| n < size) {
-                return Err(Error::new(Code::ArgValue, "encode(): the buffer changed while the value was converted"));
-            }
+            state.own_written(kept);
             std::ptr::copy_nonoverlapping(tmp.as_ptr() as *const u8, reg.addr as *mut u8, size);
             Ok(())
         })()

@@ -50,6 +50,10 @@ pub struct Scratch {
     /// invoker lends each a closure once conversion is done (marshal sits
     /// below the callback layer).
     pub(crate) functions: Vec<(*mut u8, std::sync::Arc<crate::types::Signature>, Value)>,
+    /// When set, memory for strings and arrays comes from libc `calloc`
+    /// and outlives `self` (listed here): what `encode()` and a callback's
+    /// result write into C memory. Its owner is decided by the caller.
+    pub(crate) persist: Option<Vec<usize>>,
 }
 
 /// A buffer passed to an async call. C gets the address of a copy of its
@@ -168,6 +172,7 @@ impl Scratch {
             std::ptr::addr_of_mut!((*p).moved).write(Vec::new());
             std::ptr::addr_of_mut!((*p).handed).write(Vec::new());
             std::ptr::addr_of_mut!((*p).functions).write(Vec::new());
+            std::ptr::addr_of_mut!((*p).persist).write(None);
             s.assume_init()
         }
     }
@@ -205,6 +210,15 @@ impl Scratch {
 
     /// Zeroed memory, 16-byte aligned, alive until `self` is dropped.
     pub fn alloc(&mut self, size: usize, _align: usize) -> *mut u8 {
+        if let Some(kept) = &mut self.persist {
+            // calloc's alignment covers every C type, as the heap's does.
+            let p = unsafe { libc::calloc(size.max(1), 1) } as *mut u8;
+            if p.is_null() {
+                std::process::abort();
+            }
+            kept.push(p as usize);
+            return p;
+        }
         let mut v = vec![0u128; size.div_ceil(16).max(1)];
         let p = v.as_mut_ptr() as *mut u8;
         self.heap.push(v);
@@ -471,7 +485,7 @@ impl Scratch {
     /// its bytes (without the NUL). The bytes stay put until `self` is dropped.
     pub(crate) unsafe fn c_string(&mut self, env: napi_env, v: Value) -> Result<&[u8]> {
         unsafe {
-            let room = ARENA - self.used;
+            let room = if self.persist.is_some() { 0 } else { ARENA - self.used };
             if room > 8 {
                 let base = self.arena.as_mut_ptr() as *mut u8;
                 let at = base.add(self.used) as *mut c_char;

@@ -29,7 +29,14 @@ fn seed_prototype() {
     assert_eq!(&*f.name, "ModXY");
     assert_eq!(f.sig.params.len(), 2);
     assert_eq!(f.sig.params[0].name.as_deref(), Some("x"));
-    assert!(matches!(f.sig.ret, Type::Int(Int { bytes: 8, signed: true, swap: false })));
+    assert!(matches!(
+        f.sig.ret,
+        Type::Int(Int {
+            bytes: 8,
+            signed: true,
+            swap: false
+        })
+    ));
 }
 
 #[test]
