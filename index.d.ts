@@ -170,10 +170,12 @@ type CshCount<W extends string[], K extends string, N extends unknown[] = []> = 
 type CshInt64 =
   | 'int64_t' | 'uint64_t' | 'int64' | 'uint64' | 'size_t' | 'ssize_t' | 'intptr_t' | 'uintptr_t' | 'ptrdiff_t'
   | 'GoInt' | 'GoUint' | 'GoInt64' | 'GoUint64' | 'GoUintptr' | 'time_t' | 'off_t' | 'intmax_t' | 'uintmax_t'
+  | 'int64_be_t' | 'int64_le_t' | 'uint64_be_t' | 'uint64_le_t'
 type CshIntSmall =
   | 'char' | 'short' | 'int' | 'unsigned' | 'signed' | 'int8_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int32_t'
   | 'uint32_t' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'GoInt8' | 'GoUint8' | 'GoInt16'
   | 'GoUint16' | 'GoInt32' | 'GoUint32' | 'wchar_t' | 'char16_t' | 'char32_t'
+  | 'int16_be_t' | 'int16_le_t' | 'uint16_be_t' | 'uint16_le_t' | 'int32_be_t' | 'int32_le_t' | 'uint32_be_t' | 'uint32_le_t'
 type CshFloat = 'float' | 'double' | 'float32' | 'float64' | 'GoFloat32' | 'GoFloat64'
 /** TypedArrays by Go element type, for `[]float64` and the like (`int` and `uint` are 64-bit). */
 type CshGoArrays = {
@@ -200,7 +202,10 @@ type CshKind<W extends string[]> = CshCount<W, '*'> extends 0
     : CshHas<W, CshIntSmall> extends true ? 'int'
     : 'other'
   : CshCount<W, '*'> extends 1
-    ? CshHas<W, 'char'> extends true ? (CshHas<W, 'unsigned' | 'signed'> extends true ? 'pointer' : 'string') : 'pointer'
+    ? CshHas<W, 'char'> extends true ? (CshHas<W, 'unsigned' | 'signed'> extends true ? 'bytes' : 'string')
+      : CshHas<W, 'char16_t' | 'char32_t' | 'wchar_t'> extends true ? 'string'
+      : CshHas<W, 'void' | 'int8_t' | 'uint8_t' | 'int8' | 'uint8'> extends true ? 'bytes'
+      : 'pointer'
     : 'pointer'
 type CshInValue = {
   void: never
@@ -213,6 +218,8 @@ type CshInValue = {
   int: number | bigint
   string: string | Pointer | ArrayBufferView | ArrayBuffer | null
   pointer: Pointer | ArrayBufferView | ArrayBuffer | unknown[] | Record<string, unknown> | null
+  /** `void *` and byte pointers also take a string (UTF-8, for the call). */
+  bytes: string | Pointer | ArrayBufferView | ArrayBuffer | unknown[] | Record<string, unknown> | null
   other: CValue
 }
 type CshOutValue = {
@@ -225,6 +232,7 @@ type CshOutValue = {
   int: number
   string: string | null
   pointer: Pointer | null
+  bytes: Pointer | null
   other: CValue
 }
 type CshIn<K> = K extends `[]${infer E}` ? CshSliceIn<E> : CshInValue[K & keyof CshInValue]

@@ -320,6 +320,34 @@ test('typings for the Go header, zlib.h and sqlite3.h type-check; the CLI writes
   assert.equal(out, '', out);
 });
 
+test('the koffi-parity API is typed: func(), call(), decode()/encode() over buffers, stringBuffer(), errno(value), address()', () => {
+  const usage = `
+    import { load, func, call, decode, encode, stringBuffer, readCString, errno, address, envPointer, callback, type Pointer, type ForeignFunction } from 'cshared'
+    const lib = load('./libtypes.so')
+    const t = callback('int BinaryIntFunc(int a, int b)')
+    const p = lib.func('void *get(void)')() as Pointer
+    const f: ForeignFunction = func(p, t)
+    f(1, 2)
+    const r = call(p, 'int (int, int)', 1, 2)
+    const fromDecode = decode(p, t)
+    const buf = new Uint8Array(16)
+    const v = decode(buf, 4, 'float')
+    decode(buf, 'uint8_t', -1)
+    encode(buf, 8, 'uint32_t', 1)
+    encode(p, 'int', 1)
+    const sb: Uint8Array = stringBuffer(64, 'abc')
+    const text: string | null = readCString(sb)
+    const e: number = errno(5)
+    const a: bigint = address(p)
+    const env: Pointer = envPointer()
+    void [r, fromDecode, v, text, e, a, env]
+    // @ts-expect-error the offset is a number
+    decode(buf, '4', 'float', 1)
+  `;
+  const out = typecheck({ 'use.ts': usage });
+  assert.equal(out, '', out);
+});
+
 test('lib.func() is typed from its prototype string', () => {
   const usage = `
     import { load, type Pointer } from 'cshared'
@@ -356,6 +384,13 @@ test('lib.func() is typed from its prototype string', () => {
     // @ts-expect-error the result is a string, not a number
     const bad: number = lib.func('const char *greet(void)')()
     void [r, n, s, p, u, d, b, g, bad]
+    // Wide strings, strings for void *, endian integers.
+    const w: string | null = lib.func('const char16_t *hello(const char16_t *s)')('x')
+    const vl: number | bigint = lib.func('size_t len(const void *p)')('text')
+    const e: number = lib.func('uint32_be_t swap(uint32_be_t x)')(1)
+    // @ts-expect-error an int * takes no string
+    lib.func('int f(int *p)')('x')
+    void [w, vl, e]
   `;
   const out = typecheck({ 'use.ts': usage });
   assert.equal(out, '', out);
