@@ -385,6 +385,15 @@ export declare function envPointer(): Pointer
 export declare function errno(value?: number): number
 
 /**
+ * Whether calls of scalar functions go through V8's fast path (the
+ * accelerator for this Node, accel/), and how many did:
+ * `{ active, accelerator, reason, fast, slow }`. `fast` counts calls V8
+ * made from optimized code, `slow` those through the accelerator's
+ * ordinary callback; calls through Node-API are not counted.
+ */
+export declare function fastCalls(): { active: boolean; accelerator: string | null; reason: string | null; fast: number; slow: number }
+
+/**
  * Frees memory from `alloc()`. null is ignored. Any other Pointer (one
  * C returned, one `.add()` made, one already freed) is refused: freeing it
  * would corrupt the heap. Memory C allocated is freed by the library's own

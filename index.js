@@ -847,6 +847,7 @@ module.exports.cdef = nativeBinding.cdef
 module.exports.copyBytes = nativeBinding.copyBytes
 module.exports.envPointer = nativeBinding.envPointer
 module.exports.errno = nativeBinding.errno
+module.exports.fastCalls = nativeBinding.fastCalls
 module.exports.free = nativeBinding.free
 module.exports.func = nativeBinding.func
 module.exports.load = nativeBinding.load

@@ -16,6 +16,7 @@ const LAYERS = [
   ['bind'],
   ['callback'],
   ['invoke'],
+  ['fast'],
   ['prelude'],
   ['api'],
   ['lib'],

@@ -69,7 +69,12 @@ pub unsafe fn bind(
             .filter(|(_, a)| a.kind.may_be_native())
             .map(|(k, _)| k)
             .collect();
-        let gen_opts = codegen::Options { bigint: opts.bigint };
+        // The accelerator is looked for when the first function it can call is bound.
+        let fast = plan.fast_safe() && state.fast_ready(env);
+        let gen_opts = codegen::Options {
+            bigint: opts.bigint,
+            fast,
+        };
         let key = codegen::shape_key(&plan, gen_opts);
         let bound = Bound {
             opts,
@@ -82,6 +87,7 @@ pub unsafe fn bind(
             natives,
             var_cifs: Default::default(),
             last_string: Default::default(),
+            fast,
         };
         let id = state.insert(bound)?;
         let made = (|| -> Result<Value> {

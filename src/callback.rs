@@ -88,6 +88,11 @@ unsafe fn dispatch(slot: &Slot, ret: *mut c_void, args: *mut *mut c_void) {
             std::slice::from_raw_parts(args as *const *const u8, n)
         };
         if thread_mark() == slot.link().thread {
+            if crate::env::in_fast_call() {
+                // Never: the fast path is off while any callback of this
+                // thread is lent or registered (src/fast.rs).
+                fatal(slot, "during a call made from V8's fast path");
+            }
             on_js_thread(slot, ret as *mut u8, argv);
         } else if slot.is_sync() {
             // The JS thread is inside the very call this closure was lent
@@ -105,10 +110,6 @@ unsafe fn dispatch(slot: &Slot, ret: *mut c_void, args: *mut *mut c_void) {
 /// no call, a process warning says so). C got a zero result.
 unsafe fn expired(slot: &Slot, why: &str) {
     unsafe {
-        let state = &*slot.link().state;
-        let env = state.env;
-        let mut scope = null_mut();
-        sys::napi_open_handle_scope(env, &mut scope);
         let e = Error::new(
             Code::CallbackExpired,
             format!(
@@ -116,6 +117,19 @@ unsafe fn expired(slot: &Slot, why: &str) {
                 slot.shared().name
             ),
         );
+        if crate::env::in_fast_call() {
+            // No Node-API here: the call made from the fast path reports
+            // that it did nothing more, and the Node-API invoker throws this.
+            let sole = crate::env::SOLE.with(|s| s.get());
+            if !sole.is_null() {
+                (*sole).fast.defer(e);
+            }
+            return;
+        }
+        let state = &*slot.link().state;
+        let env = state.env;
+        let mut scope = null_mut();
+        sys::napi_open_handle_scope(env, &mut scope);
         let in_call = state.in_call();
         if in_call && state.cb_error.get().is_none() {
             if let Ok(r) = js::keep(env, e.to_js(env)) {

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -51,6 +51,54 @@ thread_local! {
     /// Set on a worker thread while it runs an async call, so callbacks made
     /// during it report their errors to that call.
     pub static CURRENT_TASK: Cell<*const TaskErrors> = const { Cell::new(std::ptr::null()) };
+    /// Set while this thread is in a call made by the accelerator's fast
+    /// function (src/fast.rs): nothing may run JS, allocate on the JS heap
+    /// or throw until it returns.
+    static IN_FAST: Cell<bool> = const { Cell::new(false) };
+    /// What on this thread could run JS during any foreign call: callbacks
+    /// of its environments that are lent or registered (C may call them),
+    /// and environments whose `napi_env` C was given (`envPointer()`).
+    /// The fast path is off while there are any.
+    static JS_REACHABLE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether this thread is in a call made from the fast path.
+pub fn in_fast_call() -> bool {
+    IN_FAST.with(|f| f.get())
+}
+
+/// The environment the fast path serves with no thread-local lookup (one
+/// costs about as much as the rest of a call there): the first whose
+/// accelerator loaded, and the thread it is on (`pthread_self`, which
+/// reads a register). Other threads' sole environments are found through
+/// `SOLE`. Cleared when that environment goes.
+static FAST_OWNER: AtomicUsize = AtomicUsize::new(0);
+static FAST_STATE: AtomicPtr<EnvState> = AtomicPtr::new(null_mut());
+
+#[cfg(unix)]
+#[inline(always)]
+fn thread_id() -> usize {
+    unsafe { libc::pthread_self() as usize }
+}
+
+#[cfg(not(unix))]
+#[inline(always)]
+fn thread_id() -> usize {
+    0
+}
+
+/// The sole environment on this thread, for the fast path.
+#[inline(always)]
+pub fn fast_state() -> *const EnvState {
+    let me = thread_id();
+    if me != 0 && FAST_OWNER.load(Ordering::Relaxed) == me {
+        return FAST_STATE.load(Ordering::Relaxed);
+    }
+    SOLE.with(|s| s.get())
+}
+
+fn reachable(up: bool) {
+    JS_REACHABLE.with(|n| n.set(if up { n.get() + 1 } else { n.get().saturating_sub(1) }));
 }
 
 /// An identity for the current thread, at the cost of a TLS address.
@@ -136,6 +184,8 @@ pub struct Bound {
     pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
     /// The bytes of the last C string result the wrapper holds as `last`.
     pub last_string: RefCell<Option<Vec<u8>>>,
+    /// Its wrapper calls `invf` (`Plan::fast_safe`, with the accelerator).
+    pub fast: bool,
 }
 
 impl Bound {
@@ -368,6 +418,7 @@ impl Slot {
         self.task.store(task as *mut TaskErrors, Ordering::Release);
         self.misused.store(false, Ordering::Release);
         self.state.store(LENT, Ordering::Release);
+        reachable(true);
     }
 
     /// New → registered. # Safety: on the environment's thread only.
@@ -377,12 +428,15 @@ impl Slot {
             *self.on_error.get() = on_error;
         }
         self.state.store(REGISTERED, Ordering::Release);
+        reachable(true);
     }
 
     /// Registered → dead: the references it held are deleted.
     /// # Safety: on the environment's thread only.
     pub unsafe fn kill(&self, env: napi_env) {
-        self.state.store(DEAD, Ordering::Release);
+        if self.state.swap(DEAD, Ordering::AcqRel) == REGISTERED {
+            reachable(false);
+        }
         unsafe {
             if let Func::Ref(r) = std::mem::replace(&mut *self.func.get(), Func::None) {
                 sys::napi_delete_reference(env, r);
@@ -483,7 +537,9 @@ impl Lent {
     /// Lent → idle, back in its type's pool.
     /// # Safety: on the environment's thread only.
     pub unsafe fn release(self, env: napi_env) {
-        self.slot.state.store(IDLE, Ordering::Release);
+        if self.slot.state.swap(IDLE, Ordering::AcqRel) == LENT {
+            reachable(false);
+        }
         self.slot.task.store(null_mut(), Ordering::Release);
         unsafe {
             *self.slot.func.get() = Func::None;
@@ -517,6 +573,107 @@ impl CallLevel {
 /// Callbacks after which the shared scope is closed and a new one opened,
 /// so that a long call does not pile up handles.
 const SCOPE_USES: u32 = 128;
+
+// ----- the fast path (src/fast.rs) -----
+
+/// Loads the accelerator for an environment: `fast::load`, handed down by
+/// the prelude's setup.
+pub type FastLoader = unsafe fn(napi_env, &EnvState);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastStatus {
+    /// Not looked for yet: it is, when the first function it could call is bound.
+    Untried,
+    /// Wrappers of functions it can call call `invf`.
+    Active,
+    /// Not found, not loadable, turned off, or not for this environment.
+    Off,
+}
+
+/// An environment's side of the fast path.
+pub struct Fast {
+    status: Cell<FastStatus>,
+    loader: Cell<Option<FastLoader>>,
+    /// Calls made through the accelerator: [by its slow callback, by V8's fast path].
+    pub calls: [Cell<u64>; 2],
+    /// What the loader found (its result object), for `fastCalls()`.
+    pub found: Cell<sys::napi_ref>,
+    /// An error a call from the fast path could not throw (C called a
+    /// callback after its time): the Node-API invoker throws it next.
+    deferred: RefCell<Option<Error>>,
+    has_deferred: Cell<bool>,
+    env_exposed: Cell<bool>,
+    /// This thread's `IN_FAST` and `JS_REACHABLE` (the state lives and dies
+    /// on it), read by the fast path with no thread-local lookup.
+    in_fast: *const Cell<bool>,
+    reachable: *const Cell<u32>,
+}
+
+impl Fast {
+    fn new() -> Fast {
+        Fast {
+            in_fast: IN_FAST.with(|f| f as *const Cell<bool>),
+            reachable: JS_REACHABLE.with(|n| n as *const Cell<u32>),
+            status: Cell::new(FastStatus::Untried),
+            loader: Cell::new(None),
+            calls: [Cell::new(0), Cell::new(0)],
+            found: Cell::new(null_mut()),
+            deferred: RefCell::new(None),
+            has_deferred: Cell::new(false),
+            env_exposed: Cell::new(false),
+        }
+    }
+
+    pub fn status(&self) -> FastStatus {
+        self.status.get()
+    }
+
+    pub fn set_status(&self, s: FastStatus) {
+        self.status.set(s);
+    }
+
+    pub fn set_loader(&self, f: FastLoader) {
+        self.loader.set(Some(f));
+    }
+
+    /// Whether a foreign call on this thread may run JS (see `JS_REACHABLE`).
+    #[inline(always)]
+    pub fn js_reachable(&self) -> bool {
+        unsafe { (*self.reachable).get() != 0 }
+    }
+
+    /// Marks this thread as in (or out of) a call made from the fast path.
+    #[inline(always)]
+    pub fn set_in_fast_call(&self, on: bool) {
+        unsafe { (*self.in_fast).set(on) };
+    }
+
+    /// Keeps `e` for the Node-API invoker to throw (the first one only).
+    pub fn defer(&self, e: Error) {
+        if !self.has_deferred.get() {
+            *self.deferred.borrow_mut() = Some(e);
+            self.has_deferred.set(true);
+        }
+    }
+
+    #[inline(always)]
+    pub fn has_deferred(&self) -> bool {
+        self.has_deferred.get()
+    }
+
+    pub fn take_deferred(&self) -> Option<Error> {
+        self.has_deferred.set(false);
+        self.deferred.borrow_mut().take()
+    }
+
+    /// C was given this environment's `napi_env`: it may call Node-API (and
+    /// so JS) during any call, and the fast path is off on this thread.
+    pub fn expose_env(&self) {
+        if !self.env_exposed.replace(true) {
+            reachable(true);
+        }
+    }
+}
 
 struct Refs {
     helpers: sys::napi_ref,
@@ -569,6 +726,8 @@ pub struct EnvState {
     /// Type names already parsed against the registry alone (`decode(p,
     /// 'int')` in a loop); cleared whenever the registry changes.
     type_names: RefCell<HashMap<String, crate::types::Type>>,
+    /// The fast path's state (src/fast.rs).
+    pub fast: Fast,
 }
 
 #[derive(Default)]
@@ -632,6 +791,7 @@ impl EnvState {
                 call_allocs: RefCell::new(Vec::new()),
                 has_call_allocs: Cell::new(false),
                 type_names: RefCell::new(HashMap::new()),
+                fast: Fast::new(),
             });
             SOLE.with(|s| {
                 if s.get().is_null() {
@@ -639,6 +799,32 @@ impl EnvState {
                 }
             });
             Ok((state, ab))
+        }
+    }
+
+    /// Whether wrappers made from now on may call `invf`: the accelerator
+    /// is looked for the first time this is asked (the prelude's setup is
+    /// too early: Node does not load an addon while it loads another).
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn fast_ready(&self, env: napi_env) -> bool {
+        if self.fast.status.get() == FastStatus::Untried {
+            self.fast.status.set(FastStatus::Off);
+            if let Some(load) = self.fast.loader.get() {
+                unsafe { load(env, self) };
+            }
+        }
+        self.fast.status.get() == FastStatus::Active
+    }
+
+    /// Makes this (the sole environment on its thread, now accelerated) the
+    /// one `fast_state` finds with no thread-local lookup, if none is yet.
+    pub fn claim_fast_owner(&self) {
+        let me = thread_id();
+        if me != 0 && self.is_sole() && FAST_STATE.load(Ordering::Acquire).is_null() {
+            FAST_STATE.store(self as *const EnvState as *mut EnvState, Ordering::Release);
+            FAST_OWNER.store(me, Ordering::Release);
         }
     }
 
@@ -1034,6 +1220,10 @@ unsafe extern "C" fn finalize_state(_env: napi_env, data: *mut c_void, _hint: *m
             s.set(std::ptr::null());
         }
     });
+    if std::ptr::eq(FAST_STATE.load(Ordering::Acquire), Rc::as_ptr(&state)) {
+        FAST_OWNER.store(0, Ordering::Release);
+        FAST_STATE.store(null_mut(), Ordering::Release);
+    }
     drop(state);
 }
 

@@ -13,8 +13,9 @@
 //! 4. `bind`: a declared function becomes a JS function;
 //! 5. `callback`: C → JS;
 //! 6. `invoke`: the native functions the wrappers call;
-//! 7. `prelude`: sets up an environment and lists those functions;
-//! 8. `api`: the exported `#[napi]` functions and classes.
+//! 7. `fast`: V8 fast calls through the accelerator (accel/);
+//! 8. `prelude`: sets up an environment and lists those functions;
+//! 9. `api`: the exported `#[napi]` functions and classes.
 #![deny(clippy::unwrap_used)]
 
 pub use cshared_core::{call, cdecl, fileurl, gosrc, header, types, typings};
@@ -27,6 +28,7 @@ pub(crate) mod api;
 mod bind;
 mod callback;
 mod env;
+mod fast;
 mod invoke;
 mod js;
 mod marshal;

@@ -78,6 +78,7 @@ pub unsafe fn install(env: napi_env) -> Result<Rc<EnvState>> {
                 sys::napi_get_and_clear_last_exception(env, &mut e);
             }
         }
+        state.fast.set_loader(crate::fast::load);
         state.attach(env)?;
         Ok(state)
     }

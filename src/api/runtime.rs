@@ -168,6 +168,7 @@ pub fn env_pointer<'env>(env: &'env Env) -> napi::Result<Unknown<'env>> {
         (|| -> Result<Value> {
             let raw = env.raw();
             let state = EnvState::get(raw)?;
+            state.fast.expose_env();
             state.make_pointer(raw, raw as usize)
         })()
     }
@@ -284,4 +285,25 @@ pub fn call(env: &Env) -> napi::Result<()> {
     // Replaced per environment by the prelude's variadic `call` (see
     // `api::exports`); declared here so that it is a named export.
     Err(Error::new(Code::Internal, "call() was not set up")).or_throw(env)
+}
+
+/// Whether calls of scalar functions go through V8's fast path (the
+/// accelerator for this Node, accel/), and how many did:
+/// `{ active, accelerator, reason, fast, slow }`. `fast` counts calls V8
+/// made from optimized code, `slow` those through the accelerator's
+/// ordinary callback; calls through Node-API are not counted.
+#[napi(
+    js_name = "fastCalls",
+    ts_return_type = "{ active: boolean; accelerator: string | null; reason: string | null; fast: number; slow: number }"
+)]
+pub fn fast_calls<'env>(env: &'env Env) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            crate::fast::status(raw, &state)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
 }

@@ -54,6 +54,12 @@ unsafe fn scalar_call(env: napi_env, state: &EnvState) -> Value {
 #[inline(always)]
 unsafe fn scalar_call_inner(env: napi_env, state: &EnvState) -> Value {
     unsafe {
+        // The call was made from the fast path, which could not throw this.
+        if state.fast.has_deferred() {
+            if let Some(e) = state.fast.take_deferred() {
+                return guarded(env, || Err(e));
+            }
+        }
         let id = std::ptr::read(state.buf as *const u32);
         let bound = match state.bound_ptr(id) {
             Some(b) => &*b,

@@ -37,6 +37,9 @@ pub fn prelude() -> String {
 pub struct Options {
     /// Return 64-bit integers as bigint always, not only when unsafe as numbers.
     pub bigint: bool,
+    /// Call `invf`, the accelerator's V8 fast function, before `inv`
+    /// (only for plans that are `Plan::fast_safe`).
+    pub fast: bool,
 }
 
 /// A short key that determines `wrapper_source` exactly (it reads only what
@@ -78,6 +81,9 @@ pub fn shape_key(plan: &Plan, opts: Options) -> Option<String> {
     }
     let mut k = String::with_capacity(8 + 8 * plan.args.len());
     k.push(if opts.bigint { 'B' } else { 'b' });
+    if opts.fast {
+        k.push('F');
+    }
     for a in &plan.args {
         match &a.kind {
             ArgKind::Int(i) => int(&mut k, i),
@@ -168,11 +174,20 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
         ArgKind::Value(_) => a.record.is_some(),
         _ => true,
     });
+    // With the accelerator, `invf()` makes the call from V8's fast path and
+    // returns 1, or returns 0 having done nothing (see src/fast.rs). Called
+    // with no arguments: V8 13 and later take the fast path only when the
+    // argument count is the declared one.
+    let inv = if opts.fast && plan.fast_safe() {
+        "(invf() === 1 || inv())"
+    } else {
+        "inv()"
+    };
     let call = if natives.is_empty() {
-        "inv()".to_string()
+        inv.to_string()
     } else if js_args {
         let none: Vec<String> = natives.iter().map(|o| format!("{o} === undefined")).collect();
-        format!("({}) ? inv() : invo({})", none.join(" && "), natives.join(", "))
+        format!("({}) ? {inv} : invo({})", none.join(" && "), natives.join(", "))
     } else {
         format!("invo({})", natives.join(", "))
     };
@@ -192,10 +207,10 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
 }
 
 /// What the prelude's `views` offers the wrappers.
-const HELPERS: [&str; 36] = [
-    "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invo", "invn", "P", "mk", "E", "S",
-    "T", "B", "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc", "wk",
-    "ws", "X",
+const HELPERS: [&str; 37] = [
+    "i32", "u32", "u8", "i8", "u16", "i16", "f32", "f64", "b64", "u64", "inv", "invf", "invo", "invn", "P", "mk", "E",
+    "S", "T", "B", "K", "wi8", "wu8", "wi16", "wu16", "wi32", "wu32", "wi64", "wu64", "wb", "wf", "wd", "wp", "wc",
+    "wk", "ws", "X",
 ];
 
 /// The helpers `src` names, in `HELPERS` order: one pass over its
@@ -761,6 +776,65 @@ mod tests {
         assert_ne!(src("int f(int a)"), src("unsigned f(unsigned a)"));
     }
 
+    fn fast_src(proto: &str) -> String {
+        let mut s = Scope::new();
+        let f = parse_prototype(
+            proto,
+            Names {
+                local: &mut s,
+                bases: &[],
+            },
+        )
+        .unwrap();
+        wrapper_source(
+            &Plan::new(&f.sig).unwrap(),
+            Options {
+                bigint: false,
+                fast: true,
+            },
+        )
+    }
+
+    #[test]
+    fn fast_wrappers_call_invf_with_no_arguments() {
+        // Scalars by the register route: invf() first, inv() if it did nothing.
+        let s = fast_src("int f(int a, double b)");
+        assert!(s.contains("  (invf() === 1 || inv());\n  return i32["), "{s}");
+        assert!(s.contains("const { i32, u32, inv, invf, E, wi32, wd } = V;"), "{s}");
+        // Pointers and strings JS writes itself, too.
+        let s = fast_src("void *f(const char *s, void *p)");
+        assert!(s.contains("? (invf() === 1 || inv()) : invo(o0, o1);"), "{s}");
+        // Never for results made natively, libffi calls or variadic functions.
+        for p in [
+            "const char *f(int a)",
+            "int f(int a, int b, int c, int d, int e, int f, int g)",
+            "int f(int a, ...)",
+        ] {
+            assert!(!fast_src(p).contains("invf"), "{p}: {}", fast_src(p));
+        }
+        // A different shape key: makers made before the accelerator loaded stay as they were.
+        let mut sc = Scope::new();
+        let f = parse_prototype(
+            "int f(int a)",
+            Names {
+                local: &mut sc,
+                bases: &[],
+            },
+        )
+        .unwrap();
+        let plan = Plan::new(&f.sig).unwrap();
+        assert_ne!(
+            shape_key(
+                &plan,
+                Options {
+                    bigint: false,
+                    fast: true
+                }
+            ),
+            shape_key(&plan, Options::default())
+        );
+    }
+
     #[test]
     fn scalar_call_is_zero_argument() {
         let s = src("int f(int a, double b)");
@@ -811,8 +885,8 @@ mod tests {
             )
             .unwrap();
             let plan = Plan::new(&f.sig).unwrap();
-            for bigint in [false, true] {
-                let o = Options { bigint };
+            for (bigint, fast) in [(false, false), (true, false), (false, true), (true, true)] {
+                let o = Options { bigint, fast };
                 let key = shape_key(&plan, o).unwrap();
                 let src = wrapper_source(&plan, o);
                 let prev = seen.entry(key.clone()).or_insert_with(|| src.clone());

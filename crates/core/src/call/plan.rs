@@ -278,6 +278,13 @@ impl Plan {
         self.args.iter().any(|a| a.kind.may_be_native())
     }
 
+    /// Whether a call can be made with no JS and no JS values at all: by the
+    /// register route, from the shared buffer, with the result read by JS.
+    /// The accelerator's fast function makes only these (src/fast.rs).
+    pub fn fast_safe(&self) -> bool {
+        matches!(self.route, Route::Direct { .. }) && !self.variadic && !self.big && !self.native_result()
+    }
+
     /// Whether the result is made natively (a string, a struct) rather than read by JS.
     pub fn native_result(&self) -> bool {
         if self.big {

@@ -523,7 +523,9 @@
     }
   }
 
-  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invo, inva, invv, invb, invn, P: Pointer, mk: makePtr, E, S, T, B, K, X, ...W };
+  // `invf`: the accelerator's fast function once src/fast.rs has loaded it
+  // (`accelerate`); until then one that always leaves the call to `inv`.
+  const views = { i32, u32, u8, i8, u16, i16, f32, f64, b64, u64, inv, invf: () => 0, invo, inva, invv, invb, invn, P: Pointer, mk: makePtr, E, S, T, B, K, X, ...W };
 
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
@@ -615,6 +617,11 @@
     finish,
     makeCall,
     ownFields,
+    // src/fast.rs: wrappers made from now on call `f` (they name `invf`
+    // only when the accelerator is active, so none made before do).
+    accelerate(f) {
+      views.invf = f;
+    },
     // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {
       kinds.clear();
