@@ -60,7 +60,7 @@
       if (typeof invf !== 'function') throw new Error('make() returned no function');
       return { invf, path };
     } catch (e) {
-      failures.push(`${path}: ${e && e.message ? e.message.split('\n')[0] : String(e)}`);
+      failures.push(`${path}: ${e && e.message ? e.message.replace(/\s+/g, ' ') : String(e)}`);
     }
   }
   if (failures.length > 0) return { reason: `the accelerator could not be loaded: ${failures.join('; ')}` };

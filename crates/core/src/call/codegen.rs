@@ -164,36 +164,61 @@ pub fn wrapper_source(plan: &Plan, opts: Options) -> String {
     let sync = prologue(plan, &natives, &mut consts);
     let _ = writeln!(s, "const f = function ({}) {{", params.join(", "));
     let _ = writeln!(s, "  if (arguments.length !== {n}) E.count(meta, arguments.length);");
-    if strings {
-        let _ = write!(s, "  const top = u32[{TOP_WORD}];\n  try {{\n");
-    }
-    s.push_str(&sync);
     // Every argument JS may hand over natively came out written (undefined):
     // then the zero-argument invoker does the call.
     let js_args = plan.args.iter().all(|a| match a.kind {
         ArgKind::Value(_) => a.record.is_some(),
         _ => true,
     });
+    let none: Vec<String> = natives.iter().map(|o| format!("{o} === undefined")).collect();
+    let call_with = |inv: &str| {
+        if natives.is_empty() {
+            inv.to_string()
+        } else if js_args {
+            format!("({}) ? {inv} : invo({})", none.join(" && "), natives.join(", "))
+        } else {
+            format!("invo({})", natives.join(", "))
+        }
+    };
     // With the accelerator, `invf()` makes the call from V8's fast path and
     // returns 1, or returns 0 having done nothing (see src/fast.rs). Called
     // with no arguments: V8 13 and later take the fast path only when the
     // argument count is the declared one.
-    let inv = if opts.fast && plan.fast_safe() {
-        "(invf() === 1 || inv())"
-    } else {
-        "inv()"
-    };
-    let call = if natives.is_empty() {
-        inv.to_string()
-    } else if js_args {
-        let none: Vec<String> = natives.iter().map(|o| format!("{o} === undefined")).collect();
-        format!("({}) ? {inv} : invo({})", none.join(" && "), natives.join(", "))
-    } else {
-        format!("invo({})", natives.join(", "))
-    };
-    write_result(&mut s, &call, plan, opts);
-    if strings {
+    let fast = opts.fast && plan.fast_safe();
+    if strings && fast {
+        // Outside any try block: V8 12.4 (Node 22) makes no fast call
+        // inside one. The string area is given back on every way out.
+        let decls: String = natives.iter().map(|o| format!("  let {o};\n")).collect();
+        s.push_str(&decls);
+        let _ = write!(
+            s,
+            "  const top = u32[{TOP_WORD}];\n  try {{\n{}  }} catch (e) {{\n    u32[{TOP_WORD}] = top;\n    throw e;\n  }}\n",
+            sync.strip_prefix(decls.as_str()).unwrap_or(&sync)
+        );
+        let mut cond = none.clone();
+        cond.push("invf() === 1".to_string());
+        let _ = writeln!(s, "  if ({}) {{", cond.join(" && "));
+        write_result(&mut s, &format!("u32[{TOP_WORD}] = top"), plan, opts);
+        if plan.ret_record.is_none() && matches!(plan.ret, RetKind::Void) {
+            s.push_str("  return;\n");
+        }
+        s.push_str("  }\n  try {\n");
+        write_result(&mut s, &call_with("inv()"), plan, opts);
         let _ = write!(s, "  }} finally {{\n    u32[{TOP_WORD}] = top;\n  }}\n");
+    } else {
+        if strings {
+            let _ = write!(s, "  const top = u32[{TOP_WORD}];\n  try {{\n");
+        }
+        s.push_str(&sync);
+        write_result(
+            &mut s,
+            &call_with(if fast { "(invf() === 1 || inv())" } else { "inv()" }),
+            plan,
+            opts,
+        );
+        if strings {
+            let _ = write!(s, "  }} finally {{\n    u32[{TOP_WORD}] = top;\n  }}\n");
+        }
     }
     s.push_str("};\n");
     s.push_str("return f;\n");
@@ -801,9 +826,27 @@ mod tests {
         let s = fast_src("int f(int a, double b)");
         assert!(s.contains("  (invf() === 1 || inv());\n  return i32["), "{s}");
         assert!(s.contains("const { i32, u32, inv, invf, E, wi32, wd } = V;"), "{s}");
-        // Pointers and strings JS writes itself, too.
-        let s = fast_src("void *f(const char *s, void *p)");
-        assert!(s.contains("? (invf() === 1 || inv()) : invo(o0, o1);"), "{s}");
+        // Pointers JS writes itself, too.
+        let s = fast_src("void *f(int *p)");
+        assert!(s.contains("? (invf() === 1 || inv()) : invo(o0);"), "{s}");
+        // Strings JS writes: invf() outside any try block (V8 12.4 makes no
+        // fast call inside one), the string area given back either way.
+        let s = fast_src("int f(const char *s, void *p)");
+        assert!(
+            s.contains("  let o0;\n  let o1;\n  const top = u32[1];\n  try {\n  o0 = wc(meta, 0, a0, 4);"),
+            "{s}"
+        );
+        assert!(s.contains("  } catch (e) {\n    u32[1] = top;\n    throw e;\n  }\n  if (o0 === undefined && o1 === undefined && invf() === 1) {\n  u32[1] = top;\n  return i32["), "{s}");
+        assert!(
+            s.contains("  try {\n  (o0 === undefined && o1 === undefined) ? inv() : invo(o0, o1);\n  return i32["),
+            "{s}"
+        );
+        assert!(
+            s.ends_with("  } finally {\n    u32[1] = top;\n  }\n};\nreturn f;\n};\n"),
+            "{s}"
+        );
+        let s = fast_src("void f(const char *s)");
+        assert!(s.contains("invf() === 1) {\n  u32[1] = top;\n  return;\n  }"), "{s}");
         // Never for results made natively, libffi calls or variadic functions.
         for p in [
             "const char *f(int a)",
