@@ -28,7 +28,12 @@ const CI = process.env.CI === 'true';
 const MAJORS = [20, 22, 24, 26];
 /** Required where CI runs (.ci/run builds them); the others are tested when they can be installed. */
 const REQUIRED = new Set([20, 26]);
-const supported = process.platform === 'linux' && process.arch === 'x64';
+function isGlibc() {
+  const report = process.report && process.report.getReport();
+  return Boolean(report && report.header && report.header.glibcVersionRuntime);
+}
+/** Where the Node packages from npm (glibc builds) run and the tests are made for. */
+const supported = process.platform === 'linux' && process.arch === 'x64' && isGlibc();
 const scenarios = path.join(__dirname, 'scenarios');
 const N = 1000;
 
@@ -37,7 +42,7 @@ const nodes = new Map();
 function setup(major) {
   if (!nodes.has(major)) {
     try {
-      if (!supported) throw new Error(`the Node packages are used on linux-x64 only; this is ${process.platform}-${process.arch}`);
+      if (!supported) throw new Error(`tested on linux-x64 with glibc only (the Node packages from npm); this is ${process.platform}-${process.arch}`);
       nodes.set(major, {
         node: accel.nodeFor(major),
         probes: accel.build(major, { probes: true }),

@@ -277,3 +277,55 @@ test('without the platform package, loading cshared fails and the error names th
     `no error in the chain names ${platformPkgName}:\n${result.chain.join('\n')}`,
   );
 });
+
+test("the accelerator package for this Node's ABI, installed beside cshared, is used; without it, cshared runs on Node-API", (t) => {
+  if (skipped(t)) return;
+  const { env, root, platform } = packOnce(t);
+  const abi = process.versions.modules;
+  const fastName = `${rootPkg.name}-fast-${triple}-abi${abi}`;
+  const fastFile = `${rootPkg.name}-fast.${triple}.abi${abi}.node`;
+  const built = path.join(repo, fastFile);
+  const fastDir = path.join(repo, 'npm', `fast-${triple}-abi${abi}`);
+  if (!fs.existsSync(fastDir) || !fs.existsSync(built)) {
+    if (process.env.CI === 'true') throw new Error(`${fastFile} or npm/fast-${triple}-abi${abi} is missing (node accel/build.js)`);
+    return t.skip(`no accelerator built for Node ABI ${abi}`);
+  }
+  // The package as accel/prepublish.js publishes it: npm/fast-<platform>-abi<N> plus the file.
+  const dir = path.join(tmp, `fast-${triple}-abi${abi}`);
+  fs.cpSync(fastDir, dir, { recursive: true });
+  fs.copyFileSync(built, path.join(dir, fastFile));
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  assert.equal(manifest.name, fastName);
+  assert.equal(manifest.version, rootPkg.version, `npm/fast-${triple}-abi${abi}/package.json must have the root version`);
+  assert.equal(manifest.main, fastFile);
+  const fast = pack(dir, path.join(tmp, 'tarballs'), env);
+  assert.deepEqual(fast.files.map((f) => f.path).sort(), [fastFile, 'package.json'].sort());
+  t.diagnostic(`${fast.filename}: ${kB(fast.bytes)} packed`);
+
+  const script = `const c = require('cshared')
+const lib = c.load('./libmod.so')
+const ModXY = lib.func('long long ModXY(long long x, long long y)')
+let s = 0
+for (let i = 0; i < 200000; i++) s += ModXY(13, 2)
+const st = c.fastCalls()
+console.log(JSON.stringify({ s, active: st.active, accelerator: st.accelerator, reason: st.reason, fast: st.fast }))
+`;
+  const withIt = freshProject('with-accelerator');
+  run('npm', [...npmInstallArgs, root.path, platform.path, fast.path], { cwd: withIt, env });
+  const without = freshProject('without-accelerator');
+  run('npm', [...npmInstallArgs, root.path, platform.path], { cwd: without, env });
+  const results = {};
+  for (const [name, project] of [['with', withIt], ['without', without]]) {
+    fs.writeFileSync(path.join(project, 'modxy.c'), 'long long ModXY(long long x, long long y) { return x % y; }\n');
+    run(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-o', 'libmod.so', 'modxy.c'], { cwd: project, env });
+    fs.writeFileSync(path.join(project, 'fast.cjs'), script);
+    results[name] = JSON.parse(run(process.execPath, ['fast.cjs'], { cwd: project, env: { ...env, CSHARED_FAST: '' } }));
+  }
+  assert.equal(results.with.s, 200000);
+  assert.equal(results.with.active, true, JSON.stringify(results.with));
+  assert.equal(results.with.accelerator, path.join(fs.realpathSync(withIt), 'node_modules', fastName, fastFile));
+  assert.ok(results.with.fast > 100000, `only ${results.with.fast} calls took the fast path`);
+  assert.equal(results.without.s, 200000);
+  assert.equal(results.without.active, false);
+  assert.match(results.without.reason, new RegExp(`no accelerator for Node ABI ${abi} is installed`));
+});

@@ -14,8 +14,10 @@
 //   build/accel/probes.abi<N>.node        with --probes: the test build
 //                                         (-DCSHARED_FAST_PROBES).
 //
-// Usage: node accel/build.js [--majors=20,22,24,26] [--probes] [--package]
-//                            [--out=DIR] [--quiet]
+// Usage: node accel/build.js [--majors=20,22,24,26|current] [--probes]
+//                            [--package] [--out=DIR] [--quiet] [--optional]
+// `current` is the running Node's major; --optional warns instead of
+// failing (no compiler, no network: cshared then runs without it).
 // As a module: nodeFor(major) (the path of that Node's binary, installed
 // if needed), build(major, { probes }) (the built file's path), ABI.
 const { spawnSync } = require('node:child_process');
@@ -144,12 +146,23 @@ function main() {
       return [m[1], m[2] === undefined ? true : m[2]];
     }),
   );
-  const majors = String(opts.majors || Object.keys(VERSIONS).join(',')).split(',').map(Number);
+  const current = process.versions.node.split('.')[0];
+  const list = String(opts.majors || Object.keys(VERSIONS).join(',')).replace('current', current);
+  const majors = list.split(',').map(Number);
   const quiet = Boolean(opts.quiet);
   for (const major of majors) {
-    const file = build(major, { probes: Boolean(opts.probes), out: opts.out, quiet: false });
-    if (!quiet) console.log(path.relative(process.cwd(), file));
-    if (opts.package && !opts.probes) console.log(path.relative(process.cwd(), packageFor(major, file)));
+    try {
+      if (!VERSIONS[major] && opts.optional) {
+        console.error(`accel: no accelerator for Node ${major} (only ${Object.keys(VERSIONS).join(', ')}); cshared runs without it`);
+        continue;
+      }
+      const file = build(major, { probes: Boolean(opts.probes), out: opts.out, quiet });
+      if (!quiet) console.log(path.relative(process.cwd(), file));
+      if (opts.package && !opts.probes) console.log(path.relative(process.cwd(), packageFor(major, file)));
+    } catch (e) {
+      if (!opts.optional) throw e;
+      console.error(`accel: not built for Node ${major}, cshared runs without it: ${e.message}`);
+    }
   }
 }
 
