@@ -8,10 +8,12 @@
 //   node benchmark/run.js --callgrind      instructions per call under valgrind; writes its
 //                                          section of BENCHMARKS.md (--only=i32-2,go-modxy: some cases)
 //   node benchmark/run.js --get-node26     installs Node 26 (for node:ffi) into benchmark/build/node26
+//   node benchmark/run.js --get-runtimes   installs Deno and Bun (their FFI columns) into benchmark/build/runtimes
 //   --clock=wall                           judge by wall time instead of the process's CPU time
 //   --no-write                             never write BENCHMARKS.md
 //
-// It builds the fixtures into benchmark/build, runs every scenario in a child
+// It builds the fixtures into benchmark/build and cshared's accelerators for
+// this Node and Node 26 (accel/build.js), runs every scenario in a child
 // process of its own, prints a table per scenario with its goals marked met
 // or not met, and writes BENCHMARKS.md.
 const { spawnSync } = require('node:child_process');
@@ -20,17 +22,19 @@ const os = require('node:os');
 const path = require('node:path');
 const build = require('./lib/build');
 const node26 = require('./lib/node26');
+const runtimes = require('./lib/runtimes');
 const report = require('./lib/report');
 const { textTable } = require('./lib/format');
 
 function parseArgs(argv) {
-  const o = { quick: false, callgrind: false, write: null, only: null, getNode26: false, help: false, clock: 'cpu' };
+  const o = { quick: false, callgrind: false, write: null, only: null, getNode26: false, getRuntimes: false, help: false, clock: 'cpu' };
   for (const a of argv) {
     if (a === '--quick') o.quick = true;
     else if (a === '--callgrind') o.callgrind = true;
     else if (a === '--write') o.write = true;
     else if (a === '--no-write') o.write = false;
     else if (a === '--get-node26') o.getNode26 = true;
+    else if (a === '--get-runtimes') o.getRuntimes = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a === '--clock=cpu' || a === '--clock=wall') o.clock = a.slice(8);
@@ -81,10 +85,22 @@ function buildAll(opts) {
     goMissing = 'no Go >= 1.21 toolchain on PATH, so the Go scenario is skipped';
   }
   if (goMissing) notes.push(goMissing);
+  // cshared's accelerators (V8 fast calls) for this Node and Node 26; without
+  // one, cshared runs on Node-API there, and the tables say so.
+  const accel = require('../accel/build');
+  const accelerators = {};
+  for (const major of new Set([Number(process.versions.node.split('.')[0]), 26])) {
+    try {
+      accelerators[major] = path.relative(path.join(__dirname, '..'), accel.build(major));
+    } catch (e) {
+      accelerators[major] = null;
+      notes.push(`no accelerator for Node ${major}: ${e.message.split('\n')[0]}`);
+    }
+  }
   const many = build.manyLibrary();
   paths.many = { lib: many.lib, header: many.header };
   if (opts.callgrind) paths.helper = build.callgrindHelper();
-  return { paths, notes, goVersion: tc ? tc.version : null, goMissing };
+  return { paths, notes, goVersion: tc ? tc.version : null, goMissing, accelerators };
 }
 
 async function callgrindMode(opts, ctx) {
@@ -105,7 +121,7 @@ async function callgrindMode(opts, ctx) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 14).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
     return;
   }
 
@@ -122,8 +138,11 @@ async function main() {
   if (opts.getNode26) {
     const n = node26.installNode26();
     log(n.bin ? `Node with node:ffi: ${n.bin} (${n.version})` : n.error);
-    if (!opts.callgrind && !opts.only && !opts.quick) return;
   }
+  if (opts.getRuntimes) {
+    for (const [name, r] of Object.entries(runtimes.installRuntimes())) log(r.bin ? `${name}: ${r.bin} (${r.version})` : r.error);
+  }
+  if ((opts.getNode26 || opts.getRuntimes) && !opts.callgrind && !opts.only && !opts.quick) return;
 
   const started = Date.now();
   const loadStart = os.loadavg();
@@ -137,11 +156,14 @@ async function main() {
     goVersion: built.goVersion,
     goMissing: built.goMissing,
     node26: node26.findNode26(),
+    runtimes: runtimes.findRuntimes(),
+    accelerators: built.accelerators,
     only: opts.only,
     loadStart,
   };
   for (const n of built.notes) log(`note: ${n}`);
   if (!ctx.node26.bin) log(`note: node:ffi is left out: ${ctx.node26.error}`);
+  for (const [name, r] of Object.entries(ctx.runtimes)) if (!r.bin) log(`note: ${name} is left out: ${r.error}`);
 
   if (opts.callgrind) return callgrindMode(opts, ctx);
 

@@ -70,10 +70,12 @@ pub unsafe fn bind(
             .map(|(k, _)| k)
             .collect();
         // The accelerator is looked for when the first function it can call is bound.
-        let fast = plan.fast_safe() && state.fast_ready(env);
+        let fast = (plan.fast_safe() && state.fast_ready(env))
+            .then(|| plan.direct_kind())
+            .flatten();
         let gen_opts = codegen::Options {
             bigint: opts.bigint,
-            fast,
+            fast: fast.is_some(),
         };
         let key = codegen::shape_key(&plan, gen_opts);
         let bound = Bound {

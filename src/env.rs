@@ -75,7 +75,29 @@ pub fn in_fast_call() -> bool {
 static FAST_OWNER: AtomicUsize = AtomicUsize::new(0);
 static FAST_STATE: AtomicPtr<EnvState> = AtomicPtr::new(null_mut());
 
-#[cfg(unix)]
+/// This thread's identity: its thread pointer, one register read where the
+/// ELF TLS ABI puts it (on x86-64 the word at %fs:0 is the thread pointer
+/// itself), else `pthread_self()`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[inline(always)]
+fn thread_id() -> usize {
+    let tp: usize;
+    unsafe { std::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags)) };
+    tp
+}
+
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+#[inline(always)]
+fn thread_id() -> usize {
+    let tp: usize;
+    unsafe { std::arch::asm!("mrs {}, tpidr_el0", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+#[cfg(all(
+    unix,
+    not(all(any(target_arch = "x86_64", target_arch = "aarch64"), target_os = "linux"))
+))]
 #[inline(always)]
 fn thread_id() -> usize {
     unsafe { libc::pthread_self() as usize }
@@ -184,8 +206,9 @@ pub struct Bound {
     pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
     /// The bytes of the last C string result the wrapper holds as `last`.
     pub last_string: RefCell<Option<Vec<u8>>>,
-    /// Its wrapper calls `invf` (`Plan::fast_safe`, with the accelerator).
-    pub fast: bool,
+    /// Its wrapper calls `invf` (`Plan::fast_safe`, with the accelerator),
+    /// and how `fast::fast_call` calls it then (`Plan::direct_kind`).
+    pub fast: Option<crate::call::DirectKind>,
 }
 
 impl Bound {

@@ -14,7 +14,7 @@
 //! accelerator (src/js/fast.js) for `EnvState::fast_ready`.
 
 use crate::call::plan::HEADER;
-use crate::call::{abi, Route};
+use crate::call::{abi, DirectKind};
 use crate::env::{self, EnvState, FastStatus};
 use crate::error::{check, Result};
 use crate::js::{self, Value};
@@ -68,22 +68,23 @@ unsafe extern "C" fn fast_call(via: i32) -> i32 {
             Some(b) => &*b,
             None => return 0,
         };
-        let float_ret = match bound.plan.route {
-            Route::Direct { float_ret } if bound.fast => float_ret,
+        let kind = match bound.fast {
+            Some(k) if !bound.lib.is_closed() && !state.fast.has_deferred() => k,
             _ => return 0,
         };
-        if bound.lib.is_closed() || state.fast.has_deferred() {
-            return 0;
-        }
         // `invoke::call_in` without what only callbacks need: none can run
         // (no JS can close the library, open a handle scope or nest a call).
         state.fast.set_in_fast_call(true);
         *state.errno_at = state.errno_start.replace(0);
-        let r = abi::call(bound.fnptr, state.buf.add(HEADER) as *const u64, float_ret);
+        let slots = state.buf.add(HEADER) as *const u64;
+        let r = match kind {
+            DirectKind::Ints => abi::call_ints(bound.fnptr, slots),
+            DirectKind::Full { float_ret } => abi::call(bound.fnptr, slots, float_ret),
+        };
         std::ptr::write(state.buf.add(bound.plan.ret_offset) as *mut u64, r);
         state.last_errno.set(*state.errno_at);
         state.fast.set_in_fast_call(false);
-        let n = &state.fast.calls[usize::from(via == 1)];
+        let n = &state.fast.calls[(via & 1) as usize];
         n.set(n.get() + 1);
         i32::from(!state.fast.has_deferred())
     }

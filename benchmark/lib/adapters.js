@@ -193,6 +193,8 @@ function nodeFfiAdapter(paths) {
 
 const FACTORIES = {
   cshared: csharedAdapter,
+  // cshared with CSHARED_FAST=off, in a worker thread (fastoff.js).
+  'cshared (Node-API)': (paths) => require('./fastoff')(paths),
   koffi: koffiAdapter,
   'ffi-rs': ffiRsAdapter,
   'N-API': napiAdapter,

@@ -11,15 +11,20 @@
 // Results are in the clock chosen with `clock` (default cpu); both medians
 // are kept, and wall ÷ cpu over all rounds shows how busy the machine was.
 
+let loops = 0;
 /**
  * A loop of n calls to fn with fixed arguments, compiled on its own (new
  * Function) so each competitor's call site has its own type feedback and
- * one FFI's calls never make another's loop polymorphic.
+ * one FFI's calls never make another's loop polymorphic. Each source text
+ * is distinct (a numbered comment): V8 caches `new Function` by its text,
+ * with its type feedback, so loops of one text would share a call site,
+ * which would go megamorphic and lose V8's fast API calls (see
+ * __test__/fast.test.js).
  */
 function makeLoop(fn, args, array = false) {
   const names = args.map((_, i) => `a${i}`);
   const call = array ? `f([${names.join(', ')}])` : `f(${names.join(', ')})`;
-  const body = `return function loop(n) { let r; for (let i = 0; i < n; i++) r = ${call}; return r; };`;
+  const body = `/* loop ${++loops} */ return function loop(n) { let r; for (let i = 0; i < n; i++) r = ${call}; return r; };`;
   return new Function('f', ...names, body)(fn, ...args);
 }
 

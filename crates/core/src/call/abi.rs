@@ -153,6 +153,41 @@ pub unsafe fn call(f: *const c_void, slots: *const u64, float_ret: bool) -> u64 
     }
 }
 
+/// `call` for a function with no floating-point argument and an integer
+/// (or pointer, or no) result: only the integer registers are loaded.
+///
+/// # Safety
+/// As for `call`, and the function takes no float-class argument.
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+#[inline(always)]
+pub unsafe fn call_ints(f: *const c_void, slots: *const u64) -> u64 {
+    type IntsFn = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64) -> u64;
+    let s = |k: usize| unsafe { *slots.add(k) };
+    unsafe {
+        let f: IntsFn = std::mem::transmute(f);
+        f(s(0), s(1), s(2), s(3), s(4), s(5))
+    }
+}
+
+#[cfg(all(target_arch = "aarch64", not(windows)))]
+#[inline(always)]
+pub unsafe fn call_ints(f: *const c_void, slots: *const u64) -> u64 {
+    type IntsFn = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, u64, u64) -> u64;
+    let s = |k: usize| unsafe { *slots.add(k) };
+    unsafe {
+        let f: IntsFn = std::mem::transmute(f);
+        f(s(0), s(1), s(2), s(3), s(4), s(5), s(6), s(7))
+    }
+}
+
+#[cfg(not(any(
+    all(target_arch = "x86_64", not(windows)),
+    all(target_arch = "aarch64", not(windows))
+)))]
+pub unsafe fn call_ints(_f: *const c_void, _slots: *const u64) -> u64 {
+    0
+}
+
 #[cfg(not(any(
     all(target_arch = "x86_64", not(windows)),
     all(target_arch = "aarch64", not(windows))
@@ -194,6 +229,8 @@ mod tests {
         slots[0] = (-5i32) as u32 as u64;
         slots[1] = 65535;
         let r = unsafe { call(narrow as *const c_void, slots.as_ptr(), false) };
+        assert_eq!(r as i64, -5000 + 65535);
+        let r = unsafe { call_ints(narrow as *const c_void, slots.as_ptr()) };
         assert_eq!(r as i64, -5000 + 65535);
     }
 }

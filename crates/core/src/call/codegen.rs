@@ -667,9 +667,19 @@ fn int_result(i: Int, w: usize, q: usize, opts: Options) -> String {
             if opts.bigint {
                 format!("return {big}[{q}];")
             } else {
-                // Exact as a double when |v| <= 2^53 - 1; otherwise a bigint.
+                // A 32-bit value first, with integer operations only (a
+                // small integer, no heap number); then exact as a double
+                // when |v| <= 2^53 - 1; otherwise a bigint.
+                let small = if signed {
+                    format!(
+                        "const lo = i32[{w}], hi = i32[{w1}];\n  if (hi === lo >> 31) return lo;",
+                        w1 = w + 1
+                    )
+                } else {
+                    format!("const hi = u32[{w1}];\n  if (hi === 0) return u32[{w}];", w1 = w + 1)
+                };
                 format!(
-                    "const v = {hi_view}[{w1}] * 4294967296 + u32[{w}];\n  \
+                    "{small}\n  const v = {hi_view}[{w1}] * 4294967296 + u32[{w}];\n  \
                      return v <= 9007199254740991 && v >= -9007199254740991 ? v : {big}[{q}];",
                     w1 = w + 1
                 )

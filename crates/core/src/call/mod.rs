@@ -9,4 +9,4 @@ pub mod jsrec;
 pub mod plan;
 
 pub use error::CallError;
-pub use plan::{ArgKind, Plan, RetKind, Route};
+pub use plan::{ArgKind, DirectKind, Plan, RetKind, Route};

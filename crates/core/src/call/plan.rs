@@ -76,6 +76,13 @@ pub struct ArgPlan {
     pub record: Option<Vec<(Arc<str>, jsrec::Node)>>,
 }
 
+/// See `Plan::direct_kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectKind {
+    Ints,
+    Full { float_ret: bool },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
     /// Every argument fits in registers: call through a fixed register
@@ -283,6 +290,19 @@ impl Plan {
     /// The accelerator's fast function makes only these (src/fast.rs).
     pub fn fast_safe(&self) -> bool {
         matches!(self.route, Route::Direct { .. }) && !self.variadic && !self.big && !self.native_result()
+    }
+
+    /// How the direct route calls this plan: `Ints` when no argument and no
+    /// result is of float class (only the integer registers are loaded,
+    /// `abi::call_ints`), else `Full` (`abi::call`). `None` off the direct route.
+    pub fn direct_kind(&self) -> Option<DirectKind> {
+        match self.route {
+            Route::Direct { float_ret } if !float_ret && !self.args.iter().any(|a| a.kind.is_float()) => {
+                Some(DirectKind::Ints)
+            }
+            Route::Direct { float_ret } => Some(DirectKind::Full { float_ret }),
+            Route::Ffi => None,
+        }
     }
 
     /// Whether the result is made natively (a string, a struct) rather than read by JS.
