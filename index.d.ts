@@ -371,6 +371,15 @@ export declare function cdef(declarations: string): Record<string, CType>
 export declare function copyBytes(ptr: Pointer, length: number): Uint8Array
 
 /**
+ * The disposable form of a string type: what it points to is freed once
+ * cshared has read it (a result, an out-parameter, a struct field), by
+ * `free`: a function bound with `lib.func()` or a Pointer to a C function
+ * `void f(void *)`, by default libc `free()`. `'char *!'` is the same as
+ * `disposable('char *')`.
+ */
+export declare function disposable(type: TypeSpec, free?: Pointer | ((p: Pointer | null) => unknown)): CType
+
+/**
  * This environment's `napi_env`, as a Pointer: for C code that itself
  * uses Node-API. Valid on this thread while the environment lives.
  */

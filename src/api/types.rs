@@ -470,3 +470,67 @@ pub fn callback<'env>(env: &'env Env, proto: Unknown<'env>) -> napi::Result<Unkn
     .or_throw(env)?;
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
 }
+
+/// The disposable form of a string type: what it points to is freed once
+/// cshared has read it (a result, an out-parameter, a struct field), by
+/// `free`: a function bound with `lib.func()` or a Pointer to a C function
+/// `void f(void *)`, by default libc `free()`. `'char *!'` is the same as
+/// `disposable('char *')`.
+#[napi(
+    ts_args_type = "type: TypeSpec, free?: Pointer | ((p: Pointer | null) => unknown)",
+    ts_return_type = "CType"
+)]
+pub fn disposable<'env>(env: &'env Env, ty: Unknown<'env>, free: Option<Unknown<'env>>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let t = type_arg(raw, &state, &Scope::new(), ty.raw(), "disposable(): the type")?;
+            let how = match free.map(|f| f.raw()) {
+                None => crate::types::Dispose::Libc,
+                Some(f) if js::type_of(raw, f) == sys::ValueType::napi_function => {
+                    let id_of = state.helper(raw, c"idOf")?;
+                    let id = js::get_f64(raw, js::call(raw, id_of, &[f])?)?;
+                    let bound = (id >= 0.0).then(|| state.bound(id as u32)).flatten().ok_or_else(|| {
+                        Error::new(
+                            Code::ArgType,
+                            "disposable(): the free function must be one bound with lib.func() (or a Pointer)",
+                        )
+                    })?;
+                    if bound.plan.args.len() != 1 {
+                        return Err(Error::new(
+                            Code::ArgValue,
+                            format!(
+                                "disposable(): {}() takes {} arguments; a free function takes one pointer",
+                                bound.name,
+                                bound.plan.args.len()
+                            ),
+                        ));
+                    }
+                    crate::types::Dispose::With(bound.fnptr as usize)
+                }
+                Some(f) => match state.read_pointer(raw, f)? {
+                    Some(a) if a != 0 => crate::types::Dispose::With(a),
+                    _ => {
+                        return Err(Error::new(
+                            Code::ArgType,
+                            format!(
+                                "disposable(): the free function must be a bound function or a Pointer, got {}",
+                                state.describe(raw, f)
+                            ),
+                        ))
+                    }
+                },
+            };
+            let d = t.disposable(how).ok_or_else(|| {
+                Error::new(
+                    Code::ArgType,
+                    format!("disposable(): only a string type (char *, char16_t *, …) can be disposable, not {t}"),
+                )
+            })?;
+            ctype_value(raw, d)
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}

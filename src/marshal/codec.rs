@@ -525,13 +525,16 @@ impl Codec<'_> {
                 Type::Pointer(p) => {
                     let addr = std::ptr::read_unaligned(src as *const usize);
                     if strings {
-                        match p.to() {
+                        let v = match p.to() {
                             Type::Char(i) if i.bytes == 1 => {
-                                return super::c_string_result(env, addr as *const std::ffi::c_char)
+                                super::c_string_result(env, addr as *const std::ffi::c_char)
                             }
-                            Type::Char(i) => return super::wide_string_result(env, addr as *const u8, i.bytes),
-                            _ => {}
-                        }
+                            Type::Char(i) => super::wide_string_result(env, addr as *const u8, i.bytes),
+                            _ => return self.state.make_pointer(env, super::original(self.moved, addr)),
+                        };
+                        // A disposable string is freed once read (or not).
+                        super::dispose(p.dispose, addr as *mut c_void);
+                        return v;
                     }
                     self.state.make_pointer(env, super::original(self.moved, addr))
                 }

@@ -104,10 +104,16 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
                         return Ok(t);
                     }
                 }
+                // `char *!`: a disposable string (koffi's spelling), freed
+                // with libc `free()` once read.
+                let (body, disposable) = match text.trim_end().strip_suffix('!') {
+                    Some(b) => (b, true),
+                    None => (text.as_str(), false),
+                };
                 let registry = state.registry();
                 let mut local = Scope::new();
                 let t = cdecl::parse_type(
-                    &text,
+                    body,
                     Names {
                         local: &mut local,
                         bases: &[scope, &registry],
@@ -115,6 +121,16 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
                 )
                 .map_err(|e| parse_error(what, &text, e))?;
                 drop(registry);
+                let t = if disposable {
+                    t.disposable(crate::types::Dispose::Libc).ok_or_else(|| {
+                        Error::new(
+                            Code::ArgType,
+                            format!("{what}: only a string type (char *, char16_t *, …) can be disposable, not {t}"),
+                        )
+                    })?
+                } else {
+                    t
+                };
                 // A type that declares something (`struct s { ... }`) is new each time.
                 if plain && local.is_empty() {
                     state.cache_type(text, t.clone());

@@ -528,8 +528,11 @@
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
   const defineProperty = Object.defineProperty;
+  // Bound functions by their ids (for disposable()'s free function).
+  const ids = new WeakMap();
   function finish(make, id, name) {
     const f = make(id, { id, meta: undefined });
+    ids.set(f, id);
     defineProperty(f, 'name', { value: name });
     if (f.async === undefined) {
       f.async = later(id);
@@ -614,6 +617,7 @@
     fastDecode,
     finish,
     makeCall,
+    idOf: (f) => (typeof f === 'function' && ids.has(f) ? ids.get(f) : -1),
     ownFields,
     // The registry changed (src/env.rs, EnvState::registry_mut): a type name may mean another type.
     forgetKinds() {

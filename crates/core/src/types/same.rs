@@ -52,6 +52,7 @@ fn same(a: &Type, b: &Type) -> bool {
         (Type::Char(x), Type::Char(y)) | (Type::Int(x), Type::Int(y)) => x == y,
         (Type::Pointer(p), Type::Pointer(q)) => {
             p.to_const == q.to_const
+                && p.dispose == q.dispose
                 && match (p.to(), q.to()) {
                     (Type::Record(x), Type::Record(y)) if x.name.is_some() || y.name.is_some() => {
                         x.kind == y.kind && x.name == y.name
