@@ -255,12 +255,33 @@ export type ProtoFunction<S extends string> = string extends S
       : ForeignFunction
     : ForeignFunction
 
+// The members of the Library class (a JS class, src/api/library.js).
 export interface Library {
+  /** The path the library was loaded from; null for the running process. */
+  readonly path: string | null
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+  /**
+   * Binds a function declared by a C prototype:
+   * `lib.func('long long ModXY(long long x, long long y)')`. Its type
+   * follows from the prototype. Binding the same prototype again (with the
+   * same options) gives the same function while it is alive.
+   */
+  func<S extends string>(prototype: S, options?: FuncOptions): ProtoFunction<S>
   /**
    * Binds a function by its name, result type and parameter types:
    * `lib.func('ModXY', 'int64', ['int64', 'int64'])`.
    */
   func(name: string, result: TypeSpec, params: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
+  /** The address of a symbol (a function or a global variable). */
+  symbol(name: string): Pointer
+  /**
+   * Unloads the library. Functions bound from it throw `ERR_CLOSED`
+   * afterwards. Calls still running finish first. Safe to call twice.
+   * A Go library stays mapped (Go cannot be unloaded), but it is closed
+   * all the same.
+   */
+  close(): void
 }
 
 /** Memory `decode()` reads and `encode()` writes: a Pointer, or a buffer (bounded by its length). */
@@ -306,27 +327,7 @@ export declare class CType {
 }
 
 /** A loaded shared library. Made by `load()`. */
-export declare class Library {
-  /** The path the library was loaded from; null for the running process. */
-  get path(): string | null
-  /** Whether `close()` was called. */
-  get closed(): boolean
-  /**
-   * Binds a function declared by a C prototype:
-   * `lib.func('long long ModXY(long long x, long long y)')`. Its type
-   * follows from the prototype. (Also `lib.func(name, result, params)`.)
-   */
-  func<S extends string>(prototype: S, options?: FuncOptions): ProtoFunction<S>
-  /** The address of a symbol (a function or a global variable). */
-  symbol(name: string): Pointer
-  /**
-   * Unloads the library. Functions bound from it throw `ERR_CLOSED`
-   * afterwards. Calls still running finish first. Safe to call twice.
-   * A Go library stays mapped (Go cannot be unloaded), but it is closed
-   * all the same.
-   */
-  close(): void
-}
+export declare class Library {}
 
 /** A Pointer's address as a bigint; 0n for null. */
 export declare function address(ptr: Pointer | null): bigint

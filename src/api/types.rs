@@ -60,14 +60,26 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
             define(&state, &local, "cdef()", Code::Parse)?;
             let out = js::object(raw)?;
             for d in decls {
+                // What the name means now: the type declared first, when
+                // this one is the same again (see `Scope::define`).
+                let registry = state.registry();
                 let (name, ty) = match d {
-                    Decl::Typedef { name, ty, .. } => (name, ty),
+                    Decl::Typedef { name, ty, .. } => {
+                        let ty = registry.typedefs.get(&name).cloned().unwrap_or(ty);
+                        (name, ty)
+                    }
                     Decl::Record { record, .. } => match record.name.clone() {
-                        Some(n) => (n, Type::Record(record)),
+                        Some(n) => {
+                            let r = registry.records.get(&n).cloned().unwrap_or(record);
+                            (n, Type::Record(r))
+                        }
                         None => continue,
                     },
                     Decl::Enum { ty, .. } => match ty.name.clone() {
-                        Some(n) => (n, Type::Enum(ty)),
+                        Some(n) => {
+                            let e = registry.enums.get(&n).cloned().unwrap_or(ty);
+                            (n, Type::Enum(e))
+                        }
                         None => continue,
                     },
                     Decl::Function(f) => {
@@ -83,6 +95,7 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
                         ))
                     }
                 };
+                drop(registry);
                 let key = js::string(raw, &name)?;
                 let v = ctype_value(raw, ty)?;
                 crate::error::check(sys::napi_set_property(raw, out, key, v), "setting a property")?;
@@ -303,6 +316,10 @@ fn define(state: &EnvState, names: &Scope, fname: &str, code: Code) -> Result<()
     // names (registry_mut() forgets it) as they were.
     if let Some(r) = state.registry().redefinition(names) {
         return Err(Error::new(code, format!("{fname}: {r}")));
+    }
+    // The same declarations again (a loop): nothing to forget.
+    if !state.registry().would_change(names) {
+        return Ok(());
     }
     state
         .registry_mut()

@@ -605,8 +605,34 @@
     return f;
   }
 
+  // Unregistered callbacks by their JS function: [type id, code address
+  // (low, high), ...]. The same function registered again with the same
+  // type gets its slot back (src/callback.rs, `register`, which checks the
+  // address); a function collected takes its entries with it.
+  const buried = new WeakMap();
+  function buryCallback(f, type, lo, hi) {
+    const list = buried.get(f);
+    if (list === undefined) buried.set(f, [type, lo, hi]);
+    else list.push(type, lo, hi);
+  }
+  function reviveCallback(f, type) {
+    const list = buried.get(f);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i += 3) {
+      if (list[i] === type) {
+        const at = [list[i + 1], list[i + 2]];
+        list.splice(i, 3);
+        if (list.length === 0) buried.delete(f);
+        return at;
+      }
+    }
+    return undefined;
+  }
+
   return {
     views,
+    buryCallback,
+    reviveCallback,
     Pointer,
     makePtr,
     isPointer: Pointer.is,
