@@ -3,7 +3,7 @@
 //! values and `#define`s), and what was skipped and why. Pure Rust.
 
 use crate::call::Plan;
-use crate::cdecl::parser::{char_value, parse_int, unquote, Parser};
+use crate::cdecl::parser::{unquote, Parser, Value};
 use crate::cdecl::preproc::{self, FileSource, SourceFile};
 use crate::cdecl::{lexer, Decl, FuncDecl, Names, Pos, Scope};
 use crate::types::Type;
@@ -140,9 +140,15 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             }
             Decl::Enum { ty, doc } => {
                 for (name, v) in &ty.values {
+                    // Values of an unsigned enum above i64::MAX are stored wrapped.
+                    let v = if ty.repr.signed {
+                        i128::from(*v)
+                    } else {
+                        i128::from(*v as u64)
+                    };
                     h.constants.push(Constant {
                         name: name.clone(),
-                        value: ConstValue::Int(i128::from(*v)),
+                        value: ConstValue::Int(v),
                         doc: None,
                     });
                 }
@@ -172,7 +178,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
         if defined.contains(name) {
             continue;
         }
-        if let Some(value) = macro_value(toks, &scope) {
+        if let Ok(value) = macro_value(toks, &scope) {
             h.constants.push(Constant {
                 name: name.clone(),
                 value,
@@ -185,33 +191,18 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
 }
 
 /// The value of an object-like macro, if it is a constant: string literals
-/// (concatenated), a floating-point literal, or an integer expression.
-fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
-    if toks.is_empty() {
-        return None;
-    }
-    if toks.iter().all(|t| t.kind == lexer::Kind::Str) {
-        return Some(ConstValue::Str(toks.iter().map(|t| unquote(&t.text)).collect()));
-    }
-    // Strip enclosing parentheses and a sign for float literals: `(-1.5)`.
+/// (concatenated), or a constant expression (integer, floating or a pointer
+/// cast) evaluated with C's types. Otherwise why it is not one.
+fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Result<ConstValue, String> {
     let mut inner = toks;
     while inner.len() >= 2 && inner[0].is("(") && inner[inner.len() - 1].is(")") {
         inner = &inner[1..inner.len() - 1];
     }
-    let (neg, rest) = match inner.first() {
-        Some(t) if t.is("-") => (true, &inner[1..]),
-        Some(t) if t.is("+") => (false, &inner[1..]),
-        _ => (false, inner),
-    };
-    if rest.len() == 1 && rest[0].kind == lexer::Kind::Number && parse_int(&rest[0].text).is_none() {
-        let f = parse_float(&rest[0].text)?;
-        return Some(ConstValue::Float(if neg { -f } else { f }));
+    if inner.is_empty() {
+        return Err("empty".into());
     }
-    if inner.len() == 1 && inner[0].kind == lexer::Kind::Char {
-        return char_value(&inner[0].text).map(ConstValue::Int);
-    }
-    if let Some(p) = pointer_cast(inner, scope) {
-        return Some(p);
+    if inner.iter().all(|t| t.kind == lexer::Kind::Str) {
+        return Ok(ConstValue::Str(inner.iter().map(|t| unquote(&t.text)).collect()));
     }
     let mut local = Scope::new();
     let bases = [scope];
@@ -222,59 +213,13 @@ fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
             bases: &bases,
         },
     );
-    match p.const_expr() {
-        Ok(v) if p.at_end() => Some(ConstValue::Int(v)),
-        _ => None,
+    match p.const_value() {
+        Ok(_) if !p.at_end() => Err("not a single expression".into()),
+        Ok(Value::Int(v, _)) => Ok(ConstValue::Int(v)),
+        Ok(Value::Float(f, _)) => Ok(ConstValue::Float(f)),
+        Ok(Value::Ptr(a)) => Ok(ConstValue::Pointer(a)),
+        Err(e) => Err(e.msg),
     }
-}
-
-/// `(T *)expr` with a pointer type T: the address as a pointer constant.
-fn pointer_cast(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
-    if !toks.first()?.is("(") {
-        return None;
-    }
-    let mut depth = 0;
-    let close = toks.iter().position(|t| {
-        if t.is("(") {
-            depth += 1;
-        } else if t.is(")") {
-            depth -= 1;
-        }
-        depth == 0
-    })?;
-    let mut local = Scope::new();
-    let bases = [scope];
-    let mut p = Parser::new(
-        &toks[1..close],
-        Names {
-            local: &mut local,
-            bases: &bases,
-        },
-    );
-    let ty = p.type_name().ok().filter(|_| p.at_end())?;
-    if !matches!(ty, Type::Pointer(_)) {
-        return None;
-    }
-    let mut local = Scope::new();
-    let mut p = Parser::new(
-        &toks[close + 1..],
-        Names {
-            local: &mut local,
-            bases: &bases,
-        },
-    );
-    match p.const_expr() {
-        Ok(v) if p.at_end() => Some(ConstValue::Pointer(v as u64)),
-        _ => None,
-    }
-}
-
-fn parse_float(text: &str) -> Option<f64> {
-    let t = text.trim_end_matches(['f', 'F', 'l', 'L']);
-    if t.starts_with("0x") || t.starts_with("0X") {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Reads header text with no include files, for tests.
@@ -367,6 +312,27 @@ mod tests {
         assert_eq!(get("TWO_GREEN"), Some(ConstValue::Int(32)));
         assert_eq!(get("EMPTY"), None);
         assert_eq!(get("CALL"), None);
+    }
+
+    #[test]
+    fn constants_have_c_types() {
+        let h = header(
+            "typedef unsigned int Uint32;\n#define A (~(size_t)0)\n#define B ~0u\n#define C (-1)\n\
+             #define CURLAUTH_DIGEST_IE (((unsigned long)1)<<4)\n#define CURLAUTH_ANY (~CURLAUTH_DIGEST_IE)\n\
+             #define MAXWAIT (~(Uint32)0)\n#define G 9.80665f\n#define ZT (~(size_t)0)\n#define CH 'x'\n\
+             #define P ((void *)-1)\nenum big { BIG = 0xffffffffffffffff };\n#define BAD (1 << 40)\n",
+        );
+        let get = |n: &str| h.constants.iter().find(|c| &*c.name == n).map(|c| c.value.clone());
+        assert_eq!(get("A"), Some(ConstValue::Int(u64::MAX as i128)));
+        assert_eq!(get("B"), Some(ConstValue::Int(4294967295)));
+        assert_eq!(get("C"), Some(ConstValue::Int(-1)));
+        assert_eq!(get("CURLAUTH_ANY"), Some(ConstValue::Int(u64::MAX as i128 - 16)));
+        assert_eq!(get("MAXWAIT"), Some(ConstValue::Int(4294967295)));
+        assert_eq!(get("G"), Some(ConstValue::Float(f64::from(9.80665f32))));
+        assert_eq!(get("CH"), Some(ConstValue::Int(120)));
+        assert_eq!(get("P"), Some(ConstValue::Pointer(u64::MAX)));
+        assert_eq!(get("BIG"), Some(ConstValue::Int(u64::MAX as i128)));
+        assert_eq!(get("BAD"), None);
     }
 
     #[test]

@@ -16,6 +16,10 @@ use super::scope::Names;
 use crate::types::{builtin_type, EnumType, Int, Param, Record, RecordBuilder, RecordKind, Signature, Type};
 use std::sync::Arc;
 
+#[path = "expr.rs"]
+mod expr;
+pub use expr::{char_literal, float_literal, int_literal, FloatTy, IntTy, Value};
+
 /// Nesting limit for declarators, records and expressions.
 pub const MAX_DEPTH: u32 = 200;
 /// Parameter limit for one function.
@@ -128,6 +132,10 @@ pub struct Parser<'t, 'n> {
     pub pack: Option<usize>,
     /// In `#if`: identifiers are 0 and there are no types.
     pp_mode: bool,
+    /// Inside operands C does not evaluate (`0 && x`, `sizeof x`).
+    uneval: u32,
+    /// Reading a parameter's specifiers, where a lone unknown name is a type.
+    param_specs: bool,
     end: Pos,
 }
 
@@ -151,6 +159,8 @@ impl<'t, 'n> Parser<'t, 'n> {
             depth: 0,
             pack: None,
             pp_mode: false,
+            uneval: 0,
+            param_specs: false,
             end,
         }
     }
@@ -375,6 +385,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                         reason: e.msg,
                     });
                     self.depth = 0;
+                    self.param_specs = false;
                     self.recover(start)?;
                 }
                 Err(e) => return Err(e),
@@ -828,9 +839,11 @@ impl<'t, 'n> Parser<'t, 'n> {
                         self.i += 1;
                         continue;
                     }
-                    // An unknown name where a type is expected: `foo_t x`, `foo_t *x`.
+                    // An unknown name where a type is expected: `foo_t x`, `foo_t *x`,
+                    // and in a parameter list `foo_t` alone (`void f(pid_t);`).
                     let next = self.peek_at(1);
-                    if next.is_some_and(|n| n.kind == Kind::Ident || n.is("*")) && !is_keyword(w) {
+                    let in_param = self.param_specs && !any_type && unsupported.is_none();
+                    if (in_param || next.is_some_and(|n| n.kind == Kind::Ident || n.is("*"))) && !is_keyword(w) {
                         return self.unsupported(t.pos, format!("unknown type name '{w}'"));
                     }
                     break;
@@ -1030,6 +1043,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             return Ok((Type::Record(r), None));
         }
         self.enter()?;
+        let outer_param = std::mem::replace(&mut self.param_specs, false);
         let body_pos = self.pos();
         self.i += 1;
         let mut members: Vec<Member> = Vec::new();
@@ -1127,6 +1141,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             self.attribute(&mut attrs)?;
         }
         self.leave();
+        self.param_specs = outer_param;
         let name = name_tok.map(|t| t.text.clone());
         // Find or make the record this body completes.
         let record = match &name {
@@ -1224,6 +1239,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         let open = self.pos();
         self.i += 1;
         let mut values: Vec<(Arc<str>, i64)> = Vec::new();
+        let mut exact: Vec<i128> = Vec::new();
         let mut next: i128 = 0;
         while !self.eat("}") {
             let t = match self.bump() {
@@ -1253,6 +1269,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 return self.unsupported(t.pos, format!("enumerator {} is out of range", t.text));
             }
             let v = next as i64;
+            exact.push(next);
             values.push((t.text.clone(), v));
             self.names.local.constants.insert(t.text.clone(), v);
             next += 1;
@@ -1264,7 +1281,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         while self.at_attribute() {
             self.attribute(&mut attrs)?;
         }
-        let repr = fixed.unwrap_or_else(|| enum_repr(&values, attrs.packed));
+        let repr = fixed.unwrap_or_else(|| enum_repr(&exact, attrs.packed));
         let e = Arc::new(EnumType {
             name: name.clone(),
             repr,
@@ -1428,7 +1445,10 @@ impl<'t, 'n> Parser<'t, 'n> {
                 break;
             }
             let pstart = self.pos();
-            let specs = self.specifiers()?;
+            let outer = std::mem::replace(&mut self.param_specs, true);
+            let specs = self.specifiers();
+            self.param_specs = outer;
+            let specs = specs?;
             let d = self.declarator(true)?;
             let pos = d.name.as_ref().map(|n| n.1).unwrap_or(pstart);
             let ty = self.apply(specs.base, specs.is_const, &d.derivs, pos)?;
@@ -1500,248 +1520,15 @@ impl<'t, 'n> Parser<'t, 'n> {
         }
         Ok(t)
     }
-
-    // ----- constant expressions -----
-
-    /// Evaluates a `#if` expression (after `defined` has been replaced).
-    pub fn pp_expr(&mut self) -> PResult<i128> {
-        self.pp_mode = true;
-        let v = self.const_expr()?;
-        if !self.at_end() {
-            return self.syntax(format!("unexpected {} in #if expression", self.describe()));
-        }
-        Ok(v)
-    }
-
-    pub fn const_expr(&mut self) -> PResult<i128> {
-        self.enter()?;
-        let r = self.conditional();
-        self.leave();
-        r
-    }
-
-    fn conditional(&mut self) -> PResult<i128> {
-        let c = self.binary(0)?;
-        if self.eat("?") {
-            let a = self.const_expr()?;
-            self.expect(":")?;
-            let b = self.const_expr()?;
-            return Ok(if c != 0 { a } else { b });
-        }
-        Ok(c)
-    }
-
-    fn binary(&mut self, min_prec: u8) -> PResult<i128> {
-        let mut lhs = self.unary()?;
-        loop {
-            let (op, prec) = match self.peek() {
-                Some(t) if t.kind == Kind::Punct => match binary_prec(&t.text) {
-                    Some(p) if p >= min_prec => (t.text.clone(), p),
-                    _ => break,
-                },
-                _ => break,
-            };
-            let pos = self.pos();
-            self.i += 1;
-            self.enter()?;
-            let rhs = self.binary(prec + 1);
-            self.leave();
-            let rhs = rhs?;
-            lhs = match &*op {
-                "||" => i128::from(lhs != 0 || rhs != 0),
-                "&&" => i128::from(lhs != 0 && rhs != 0),
-                "|" => lhs | rhs,
-                "^" => lhs ^ rhs,
-                "&" => lhs & rhs,
-                "==" => i128::from(lhs == rhs),
-                "!=" => i128::from(lhs != rhs),
-                "<" => i128::from(lhs < rhs),
-                ">" => i128::from(lhs > rhs),
-                "<=" => i128::from(lhs <= rhs),
-                ">=" => i128::from(lhs >= rhs),
-                "<<" | ">>" => {
-                    if !(0..128).contains(&rhs) {
-                        return Err(ParseError {
-                            kind: ErrorKind::Syntax,
-                            pos,
-                            msg: format!("shift by {rhs}"),
-                        });
-                    }
-                    if &*op == "<<" {
-                        lhs.wrapping_shl(rhs as u32)
-                    } else {
-                        lhs >> rhs
-                    }
-                }
-                "+" => lhs.wrapping_add(rhs),
-                "-" => lhs.wrapping_sub(rhs),
-                "*" => lhs.wrapping_mul(rhs),
-                "/" | "%" => {
-                    if rhs == 0 {
-                        return Err(ParseError {
-                            kind: ErrorKind::Syntax,
-                            pos,
-                            msg: "division by zero".into(),
-                        });
-                    }
-                    if &*op == "/" {
-                        lhs.wrapping_div(rhs)
-                    } else {
-                        lhs.wrapping_rem(rhs)
-                    }
-                }
-                _ => break,
-            };
-        }
-        Ok(lhs)
-    }
-
-    fn unary(&mut self) -> PResult<i128> {
-        self.enter()?;
-        let r = self.unary_inner();
-        self.leave();
-        r
-    }
-
-    fn unary_inner(&mut self) -> PResult<i128> {
-        let t = match self.peek() {
-            Some(t) => t,
-            None => return self.syntax("expected an expression but found end of input"),
-        };
-        match t.kind {
-            Kind::Punct => match &*t.text {
-                "-" => {
-                    self.i += 1;
-                    Ok(self.unary()?.wrapping_neg())
-                }
-                "+" => {
-                    self.i += 1;
-                    self.unary()
-                }
-                "!" => {
-                    self.i += 1;
-                    Ok(i128::from(self.unary()? == 0))
-                }
-                "~" => {
-                    self.i += 1;
-                    Ok(!self.unary()?)
-                }
-                "(" => {
-                    self.i += 1;
-                    if !self.pp_mode && self.starts_type() {
-                        // A cast: `(int)x`, `(size_t)-1`.
-                        let ty = self.type_name()?;
-                        self.expect(")")?;
-                        let v = self.unary()?;
-                        return Ok(cast(&ty, v));
-                    }
-                    let v = self.const_expr()?;
-                    self.expect(")")?;
-                    Ok(v)
-                }
-                _ => self.syntax(format!("expected an expression but found '{}'", t.text)),
-            },
-            Kind::Number => {
-                self.i += 1;
-                parse_int(&t.text).ok_or_else(|| ParseError {
-                    kind: ErrorKind::Syntax,
-                    pos: t.pos,
-                    msg: format!("'{}' is not an integer constant", t.text),
-                })
-            }
-            Kind::Char => {
-                self.i += 1;
-                char_value(&t.text).ok_or_else(|| ParseError {
-                    kind: ErrorKind::Syntax,
-                    pos: t.pos,
-                    msg: format!("bad character constant {}", t.text),
-                })
-            }
-            Kind::Ident => {
-                let w = &*t.text;
-                if !self.pp_mode && matches!(w, "sizeof" | "_Alignof" | "alignof" | "__alignof__" | "__alignof") {
-                    self.i += 1;
-                    let is_size = w == "sizeof";
-                    if self.at("(") && {
-                        self.i += 1;
-                        let s = self.starts_type();
-                        self.i -= 1;
-                        s
-                    } {
-                        self.i += 1;
-                        let ty = self.type_name()?;
-                        self.expect(")")?;
-                        let v = if is_size { ty.size() } else { ty.align() };
-                        return v.map(|v| v as i128).ok_or_else(|| ParseError {
-                            kind: ErrorKind::Unsupported,
-                            pos: t.pos,
-                            msg: format!("{w} of {ty}, which has no size"),
-                        });
-                    }
-                    return self.unsupported(t.pos, format!("{w} of an expression is not supported"));
-                }
-                self.i += 1;
-                if self.pp_mode {
-                    return Ok(match w {
-                        "true" => 1,
-                        _ => 0,
-                    });
-                }
-                match self.names.constant(w) {
-                    Some(v) => Ok(i128::from(v)),
-                    None => self.unsupported(t.pos, format!("'{w}' is not a known constant")),
-                }
-            }
-            _ => self.syntax(format!("expected an expression but found '{}'", t.text)),
-        }
-    }
-}
-
-fn cast(ty: &Type, v: i128) -> i128 {
-    match ty {
-        Type::Int(i) | Type::Char(i) => {
-            let bits = u32::from(i.bytes) * 8;
-            let m = v & ((1i128 << bits) - 1);
-            if i.signed && m >= 1i128 << (bits - 1) {
-                m - (1i128 << bits)
-            } else {
-                m
-            }
-        }
-        Type::Bool => i128::from(v != 0),
-        Type::Pointer(_) => v & ((1i128 << (crate::types::POINTER_SIZE * 8)) - 1),
-        _ => v,
-    }
-}
-
-fn binary_prec(op: &str) -> Option<u8> {
-    Some(match op {
-        "||" => 1,
-        "&&" => 2,
-        "|" => 3,
-        "^" => 4,
-        "&" => 5,
-        "==" | "!=" => 6,
-        "<" | ">" | "<=" | ">=" => 7,
-        "<<" | ">>" => 8,
-        "+" | "-" => 9,
-        "*" | "/" | "%" => 10,
-        _ => return None,
-    })
 }
 
 /// GCC's choice of type for an enum: `unsigned int` when nothing is negative,
 /// else `int`, widening to 64 bits when the values need it; the smallest that
 /// fits when packed.
-fn enum_repr(values: &[(Arc<str>, i64)], packed: bool) -> Int {
-    let neg = values.iter().any(|(_, v)| *v < 0);
-    let min = values.iter().map(|(_, v)| i128::from(*v)).min().unwrap_or(0);
-    // Values are stored as i64; a value above i64::MAX was wrapped, so look at u64 too.
-    let max = values
-        .iter()
-        .map(|(_, v)| if neg { i128::from(*v) } else { i128::from(*v as u64) })
-        .max()
-        .unwrap_or(0);
+fn enum_repr(values: &[i128], packed: bool) -> Int {
+    let neg = values.iter().any(|v| *v < 0);
+    let min = values.iter().copied().min().unwrap_or(0);
+    let max = values.iter().copied().max().unwrap_or(0);
     let sizes: &[u8] = if packed { &[1, 2, 4, 8] } else { &[4, 8] };
     for &bytes in sizes {
         let int = Int::new(bytes, neg);
