@@ -136,7 +136,7 @@ test('defines and header text: { text } with includeDirs', () => {
   assert.equal('demo_extra' in plain.functions, false);
 });
 
-test('a syntax error reports file:line:column; a missing header is ERR_LOAD', () => {
+test('a syntax error reports file:line:column; a missing header is ERR_LOAD; a missing include is skipped', () => {
   const bad = 'int ok(void);\n\nint broken(int x;\n';
   assert.throws(() => load(demoLib(), { header: { text: bad, path: 'bad.h' } }), (e) => {
     assert.equal(e.code, 'ERR_PARSE');
@@ -146,10 +146,16 @@ test('a syntax error reports file:line:column; a missing header is ERR_LOAD', ()
     assert.match(e.message, /^bad\.h:3:17: /);
     return true;
   });
-  assert.throws(() => load(demoLib(), { header: { text: '#include "nope.h"\n', path: 'x.h' } }), {
-    code: 'ERR_PARSE',
-    message: /nope\.h/,
-  });
+  // An include that is not found is not an error: it is in lib.skipped.
+  const missing = load(demoLib(), { header: { text: '#include "nope.h"\n#include <nope/sys.h>\nint demo_add(int, int);\n', path: 'x.h' } });
+  assert.deepEqual(
+    missing.skipped.map((s) => [s.name, s.reason, s.file, s.line]),
+    [
+      ['"nope.h"', '#include "nope.h": file not found', 'x.h', 1],
+      ['<nope/sys.h>', '#include <nope/sys.h>: file not found', 'x.h', 2],
+    ],
+  );
+  assert.equal(missing.demo_add(1, 2), 3);
   assert.throws(() => load(demoLib(), { header: { text: '#if 1\nint f(void);\n' } }), { code: 'ERR_PARSE' });
   assert.throws(() => load(demoLib(), { header: path.join(headers, 'missing.h') }), { code: 'ERR_LOAD', message: /missing\.h/ });
   assert.throws(() => load(demoLib(), { header: 42 }), { name: 'TypeError', code: 'ERR_ARG_TYPE' });

@@ -259,6 +259,23 @@ unsafe fn const_value(env: sys::napi_env, v: &ConstValue) -> Result<Value> {
             }
             ConstValue::Float(f) => js::number(env, *f),
             ConstValue::Str(s) => js::string(env, s),
+            ConstValue::Bytes(b) => {
+                let mut data = std::ptr::null_mut();
+                let mut ab = std::ptr::null_mut();
+                check(
+                    sys::napi_create_arraybuffer(env, b.len(), &mut data, &mut ab),
+                    "making an ArrayBuffer",
+                )?;
+                if !data.is_null() && !b.is_empty() {
+                    std::ptr::copy_nonoverlapping(b.as_ptr(), data as *mut u8, b.len());
+                }
+                let mut out = std::ptr::null_mut();
+                check(
+                    sys::napi_create_typedarray(env, sys::TypedarrayType::uint8_array, b.len(), ab, 0, &mut out),
+                    "making a Uint8Array",
+                )?;
+                Ok(out)
+            }
             ConstValue::Pointer(a) => EnvState::get(env)?.make_pointer(env, *a as usize),
         }
     }

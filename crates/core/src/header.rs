@@ -3,8 +3,9 @@
 //! values and `#define`s), and what was skipped and why. Pure Rust.
 
 use crate::call::Plan;
-use crate::cdecl::parser::{unquote, Parser, Value};
+use crate::cdecl::parser::{self, unquote_bytes, Parser, Value};
 use crate::cdecl::preproc::{self, FileSource, SourceFile};
+use crate::cdecl::target::{self, SystemDir};
 use crate::cdecl::{lexer, Decl, FuncDecl, Names, Pos, Scope};
 use crate::types::Type;
 use std::collections::HashMap;
@@ -15,6 +16,9 @@ use std::sync::Arc;
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     pub defines: Vec<(String, String)>,
+    /// The system search path; `None` for the C compiler's
+    /// (`target::default_system_dirs()`).
+    pub system_dirs: Option<Vec<SystemDir>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +26,8 @@ pub enum ConstValue {
     Int(i128),
     Float(f64),
     Str(String),
+    /// A string literal whose bytes are not UTF-8 text (`"\xff\xfe"`).
+    Bytes(Vec<u8>),
     /// A cast to a pointer type, such as `((sqlite3_destructor_type)-1)`.
     Pointer(u64),
 }
@@ -74,10 +80,15 @@ pub struct Error {
 }
 
 /// Reads a header from `source` (its text, and its path when it has one, so
-/// that its own `#include "..."` files are found next to it).
+/// that its own `#include "..."` files are found next to it), as the C
+/// compiler would: with its predefined macros, its own headers and the
+/// system headers the header includes. What the system headers declare
+/// serves the header's declarations (types, constants in expressions) but
+/// is not listed as the library's.
 pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<Header, Error> {
     let pp_opts = preproc::Options {
         include_dirs: opts.include_dirs.clone(),
+        system_dirs: opts.system_dirs.clone().unwrap_or_else(target::default_system_dirs),
         defines: opts.defines.clone(),
         ..preproc::Options::default()
     };
@@ -88,6 +99,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
         msg: e.msg,
     })?;
     let file_name = |pos: Pos| out.files.get(pos.file as usize).cloned().unwrap_or_default();
+    let system = |pos: Pos| out.system.get(pos.file as usize).copied().unwrap_or(false);
     let mut scope = Scope::new();
     let mut decls = Vec::new();
     let mut parse_skipped = Vec::new();
@@ -98,6 +110,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             bases: &[],
         },
     )
+    .system_files(&out.system)
     .header(&mut decls, &mut parse_skipped)
     .map_err(|e| Error {
         file: file_name(e.pos),
@@ -109,7 +122,20 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
         files: out.files.clone(),
         ..Header::default()
     };
+    for inc in &out.skipped_includes {
+        h.skipped.push(Skipped {
+            name: Some(Arc::from(inc.name.as_str())),
+            reason: inc.reason.clone(),
+            file: file_name(inc.pos),
+            line: inc.pos.line,
+        });
+    }
     for s in parse_skipped {
+        // What a system header has that cshared cannot use is not the
+        // library's business, unless cshared could not read it at all.
+        if system(s.pos) && !s.reason.starts_with(parser::NOT_READ) {
+            continue;
+        }
         h.skipped.push(Skipped {
             name: s.name,
             reason: s.reason,
@@ -120,16 +146,16 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
     let mut by_name: HashMap<Arc<str>, usize> = HashMap::new();
     for d in decls {
         match d {
-            Decl::Function(f) => match by_name.get(&f.name) {
+            Decl::Function(f) if !system(f.pos) => match by_name.get(&f.name) {
                 Some(&i) => h.functions[i] = f,
                 None => {
                     by_name.insert(f.name.clone(), h.functions.len());
                     h.functions.push(f);
                 }
             },
-            Decl::Variable { name, ty, doc, .. } => h.variables.push(NamedType { name, ty, doc }),
-            Decl::Typedef { name, ty, doc } => h.types.push(NamedType { name, ty, doc }),
-            Decl::Record { record, doc } => {
+            Decl::Variable { name, ty, doc, pos } if !system(pos) => h.variables.push(NamedType { name, ty, doc }),
+            Decl::Typedef { name, ty, doc, pos } if !system(pos) => h.types.push(NamedType { name, ty, doc }),
+            Decl::Record { record, doc, pos } if !system(pos) => {
                 if let Some(name) = record.name.clone() {
                     h.types.push(NamedType {
                         name,
@@ -138,7 +164,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
                     });
                 }
             }
-            Decl::Enum { ty, doc } => {
+            Decl::Enum { ty, doc, pos } if !system(pos) => {
                 for (name, v) in &ty.values {
                     // Values of an unsigned enum above i64::MAX are stored wrapped.
                     let v = if ty.repr.signed {
@@ -160,7 +186,49 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
                     });
                 }
             }
+            _ => {}
         }
+    }
+    let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();
+    for (name, toks, pos) in &out.macros {
+        if defined.contains(name) {
+            continue;
+        }
+        // `#define pcre2_compile pcre2_compile_8`: the function under the macro's name too.
+        if let [t] = toks.as_slice() {
+            if let Some(&i) = by_name.get(&t.text) {
+                if !by_name.contains_key(name) {
+                    let mut f = h.functions[i].clone();
+                    f.symbol = Some(f.symbol.clone().unwrap_or_else(|| f.name.clone()));
+                    f.name = name.clone();
+                    by_name.insert(name.clone(), h.functions.len());
+                    h.functions.push(f);
+                }
+                continue;
+            }
+        }
+        match macro_value(toks, &scope) {
+            Ok(value) => h.constants.push(Constant {
+                name: name.clone(),
+                value,
+                doc: toks.first().and_then(|t| t.doc.clone()),
+            }),
+            Err(why) if looks_like_a_value(toks) => h.skipped.push(Skipped {
+                name: Some(name.clone()),
+                reason: format!("not a constant: {why}"),
+                file: file_name(*pos),
+                line: pos.line,
+            }),
+            Err(_) => {}
+        }
+    }
+    for (name, pos) in &out.positional {
+        h.skipped.push(Skipped {
+            name: Some(name.clone()),
+            reason: "not a constant: its value depends on where it is used (__FILE__ or __LINE__)".into(),
+            file: file_name(*pos),
+            line: pos.line,
+        });
     }
     for (i, f) in h.functions.iter().enumerate() {
         if let Err(why) = Plan::new(&f.sig) {
@@ -173,21 +241,36 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             h.unbindable.insert(i, why.to_string());
         }
     }
-    let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();
-    for (name, toks, _pos) in &out.macros {
-        if defined.contains(name) {
-            continue;
-        }
-        if let Ok(value) = macro_value(toks, &scope) {
-            h.constants.push(Constant {
-                name: name.clone(),
-                value,
-                doc: toks.first().and_then(|t| t.doc.clone()),
-            });
-        }
-    }
     h.scope = scope;
     Ok(h)
+}
+
+/// Whether a macro's expansion reads as a value that was meant to be a
+/// constant (a number, a string, a parenthesized or signed expression),
+/// rather than a keyword, attribute or type that a header spells with a
+/// macro.
+fn looks_like_a_value(toks: &[lexer::Token]) -> bool {
+    // A list (`1L,2L,840L`, OpenSSL's object identifiers) is an initializer, not a value.
+    let mut depth = 0i32;
+    for t in toks {
+        if t.is("(") {
+            depth += 1;
+        } else if t.is(")") {
+            depth -= 1;
+        } else if t.is(",") && depth == 0 {
+            return false;
+        }
+    }
+    match toks.first() {
+        Some(t) => {
+            matches!(t.kind, lexer::Kind::Number | lexer::Kind::Char | lexer::Kind::Str)
+                || (["(", "-", "~", "+", "!"].iter().any(|p| t.is(p))
+                    && toks
+                        .iter()
+                        .any(|t| matches!(t.kind, lexer::Kind::Number | lexer::Kind::Char)))
+        }
+        None => false,
+    }
 }
 
 /// The value of an object-like macro, if it is a constant: string literals
@@ -202,7 +285,14 @@ fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Result<ConstValue, Strin
         return Err("empty".into());
     }
     if inner.iter().all(|t| t.kind == lexer::Kind::Str) {
-        return Ok(ConstValue::Str(inner.iter().map(|t| unquote(&t.text)).collect()));
+        let mut bytes = Vec::new();
+        for t in inner {
+            bytes.extend(unquote_bytes(&t.text));
+        }
+        return Ok(match String::from_utf8(bytes) {
+            Ok(s) => ConstValue::Str(s),
+            Err(e) => ConstValue::Bytes(e.into_bytes()),
+        });
     }
     let mut local = Scope::new();
     let bases = [scope];
@@ -214,7 +304,10 @@ fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Result<ConstValue, Strin
         },
     );
     match p.const_value() {
-        Ok(_) if !p.at_end() => Err("not a single expression".into()),
+        Ok(_) if !p.at_end() => Err(format!(
+            "unexpected '{}' after the expression",
+            toks.get(p.index()).map_or("", |t| &*t.text)
+        )),
         Ok(Value::Int(v, _)) => Ok(ConstValue::Int(v)),
         Ok(Value::Float(f, _)) => Ok(ConstValue::Float(f)),
         Ok(Value::Ptr(a)) => Ok(ConstValue::Pointer(a)),

@@ -304,6 +304,7 @@ fn const_ts(v: &ConstValue) -> String {
         ConstValue::Float(f) if f.is_finite() => format!("{f:?}"),
         ConstValue::Float(_) => "number".into(),
         ConstValue::Str(s) => format!("{s:?}"),
+        ConstValue::Bytes(_) => "Uint8Array".into(),
         ConstValue::Pointer(0) => "null".into(),
         ConstValue::Pointer(_) => "Pointer".into(),
     }

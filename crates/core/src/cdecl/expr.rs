@@ -656,6 +656,10 @@ impl Parser<'_, '_> {
                 self.i += 1;
                 return self.size_or_align(w == "sizeof", w, pos);
             }
+            "__builtin_offsetof" => {
+                self.i += 1;
+                return self.offsetof(pos);
+            }
             _ => {}
         }
         if self.peek_at(1).is_some_and(|n| n.is("(")) {
@@ -708,6 +712,55 @@ impl Parser<'_, '_> {
         }
         let v = self.unevaluated(|p| p.unary())?;
         Ok(Value::Int(v.size() as i128, size_ty))
+    }
+
+    /// `__builtin_offsetof(type, member.member[index]...)`, stddef.h's `offsetof`.
+    fn offsetof(&mut self, pos: crate::cdecl::Pos) -> PResult<Value> {
+        self.expect("(")?;
+        let mut ty = self.type_name()?;
+        self.expect(",")?;
+        let mut offset: usize = 0;
+        let mut first = true;
+        loop {
+            if first || self.eat(".") {
+                first = false;
+                let name = match self.bump() {
+                    Some(t) if t.kind == Kind::Ident => t.text.clone(),
+                    _ => return self.syntax("expected a member name in offsetof"),
+                };
+                let Type::Record(r) = &ty else {
+                    return self.unsupported(pos, format!("offsetof: {ty} has no member '{name}'"));
+                };
+                let Some(body) = r.body() else {
+                    return self.unsupported(pos, format!("offsetof: {ty} is incomplete"));
+                };
+                let Some((_, f)) = body.flat_fields().into_iter().find(|(n, _)| *n == name) else {
+                    return self.unsupported(pos, format!("offsetof: {ty} has no member '{name}'"));
+                };
+                if f.bits.is_some() {
+                    return self.unsupported(pos, format!("offsetof of the bitfield '{name}'"));
+                }
+                offset = offset.saturating_add(f.offset);
+                ty = f.ty.clone();
+            } else if self.eat("[") {
+                let n = self.const_expr()?;
+                self.expect("]")?;
+                let Type::Array(a) = &ty else {
+                    return self.unsupported(pos, format!("offsetof: {ty} is not an array"));
+                };
+                let elem = a.elem.clone();
+                let size = elem.size().unwrap_or(0);
+                let Ok(n) = usize::try_from(n) else {
+                    return self.unsupported(pos, "offsetof: a negative index");
+                };
+                offset = offset.saturating_add(size.saturating_mul(n));
+                ty = elem;
+            } else {
+                break;
+            }
+        }
+        self.expect(")")?;
+        Ok(Value::Int(offset as i128, self.pp_type(SIZE)))
     }
 
     /// `(ty) v`: the value converted to `ty`, then promoted.
@@ -863,6 +916,7 @@ mod tests {
         assert_eq!(int("'a'"), 97);
         assert_eq!(int("'ab'"), 0x6162);
         assert_eq!(int("__extension__ 5"), 5);
+        assert_eq!(int("__builtin_offsetof(struct { char c; int a[4]; }, a[2])"), 12);
     }
 
     #[test]

@@ -20,6 +20,10 @@ use std::sync::Arc;
 mod expr;
 pub use expr::{char_literal, float_literal, int_literal, FloatTy, IntTy, Value};
 
+/// The start of the reason for a declaration of a system header that
+/// cshared could not read.
+pub const NOT_READ: &str = "cshared could not read this declaration of a system header";
+
 /// Nesting limit for declarators, records and expressions.
 pub const MAX_DEPTH: u32 = 200;
 /// Parameter limit for one function.
@@ -56,15 +60,18 @@ pub enum Decl {
         name: Arc<str>,
         ty: Type,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
     /// A struct or union defined (not just named) here.
     Record {
         record: Arc<Record>,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
     Enum {
         ty: Arc<EnumType>,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
 }
 
@@ -136,6 +143,9 @@ pub struct Parser<'t, 'n> {
     uneval: u32,
     /// Reading a parameter's specifiers, where a lone unknown name is a type.
     param_specs: bool,
+    /// By file index: a system header, where what cshared cannot read is
+    /// skipped (recorded as [`NOT_READ`]) rather than an error.
+    system: &'t [bool],
     end: Pos,
 }
 
@@ -161,8 +171,15 @@ impl<'t, 'n> Parser<'t, 'n> {
             pp_mode: false,
             uneval: 0,
             param_specs: false,
+            system: &[],
             end,
         }
+    }
+
+    /// Which files are system headers (by file index).
+    pub fn system_files(mut self, system: &'t [bool]) -> Self {
+        self.system = system;
+        self
     }
 
     // ----- token helpers -----
@@ -388,7 +405,23 @@ impl<'t, 'n> Parser<'t, 'n> {
                     self.param_specs = false;
                     self.recover(start)?;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    let at = self.toks.get(start).map(|t| t.pos.file as usize);
+                    if !at.is_some_and(|f| self.system.get(f).copied().unwrap_or(false)) {
+                        return Err(e);
+                    }
+                    // cshared does not understand a declaration of a system
+                    // header (the compiler does): skip it, and say so.
+                    let name = self.declared_name(start);
+                    skipped.push(Skipped {
+                        name,
+                        pos: e.pos,
+                        reason: format!("{NOT_READ}: {}", e.msg),
+                    });
+                    self.depth = 0;
+                    self.param_specs = false;
+                    self.recover(start)?;
+                }
             }
         }
         Ok(())
@@ -497,11 +530,16 @@ impl<'t, 'n> Parser<'t, 'n> {
         let specs = self.specifiers()?;
         if let Some(d) = specs.defined.clone() {
             decls.push(match d {
-                Decl::Record { record, .. } => Decl::Record {
+                Decl::Record { record, pos, .. } => Decl::Record {
                     record,
                     doc: doc.clone(),
+                    pos,
                 },
-                Decl::Enum { ty, .. } => Decl::Enum { ty, doc: doc.clone() },
+                Decl::Enum { ty, pos, .. } => Decl::Enum {
+                    ty,
+                    doc: doc.clone(),
+                    pos,
+                },
                 other => other,
             });
         }
@@ -531,6 +569,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     name,
                     ty: t,
                     doc: doc.clone(),
+                    pos,
                 });
             } else if self.at("{") {
                 // A function definition (a `static inline` in a header): never a symbol.
@@ -699,7 +738,17 @@ impl<'t, 'n> Parser<'t, 'n> {
                 // aligned(n), or bare `aligned` meaning the largest alignment.
                 let mut n = 16;
                 if inner.get(k + 1).is_some_and(|t| t.is("(")) {
-                    let close = (k + 2..inner.len()).find(|&j| inner[j].is(")")).unwrap_or(inner.len());
+                    let mut depth = 0usize;
+                    let close = (k + 1..inner.len())
+                        .find(|&j| {
+                            if inner[j].is("(") {
+                                depth += 1;
+                            } else if inner[j].is(")") {
+                                depth = depth.saturating_sub(1);
+                            }
+                            depth == 0
+                        })
+                        .unwrap_or(inner.len());
                     let mut sub = Parser::new(
                         &inner[k + 2..close],
                         Names {
@@ -1174,7 +1223,11 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
         }
         record.complete(b.finish(attrs.aligned));
-        Ok((Type::Record(record.clone()), Some(Decl::Record { record, doc: None })))
+        let pos = name_tok.map(|t| t.pos).unwrap_or(body_pos);
+        Ok((
+            Type::Record(record.clone()),
+            Some(Decl::Record { record, doc: None, pos }),
+        ))
     }
 
     /// Skips to the end of a struct member after an error in it.
@@ -1197,6 +1250,7 @@ impl<'t, 'n> Parser<'t, 'n> {
     }
 
     fn enum_specifier(&mut self) -> PResult<(Type, Option<Decl>)> {
+        let enum_pos = self.pos();
         self.i += 1;
         let mut attrs = Attrs::default();
         while self.at_attribute() {
@@ -1290,7 +1344,14 @@ impl<'t, 'n> Parser<'t, 'n> {
         if let Some(n) = name {
             self.names.local.enums.insert(n, e.clone());
         }
-        Ok((Type::Enum(e.clone()), Some(Decl::Enum { ty: e, doc: None })))
+        Ok((
+            Type::Enum(e.clone()),
+            Some(Decl::Enum {
+                ty: e,
+                doc: None,
+                pos: enum_pos,
+            }),
+        ))
     }
 
     // ----- declarators -----
@@ -1615,6 +1676,15 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
                 let v = u32::from_str_radix(std::str::from_utf8(&b[start..i]).ok()?, 16).ok()?;
                 out.push(v as u8);
             }
+            b'u' | b'U' => {
+                // A universal character name: its UTF-8 bytes.
+                let n = if c == b'u' { 4 } else { 8 };
+                let hex = std::str::from_utf8(b.get(i..i + n)?).ok()?;
+                let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                i += n;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
             b'a' => out.push(7),
             b'b' => out.push(8),
             b'f' => out.push(12),
@@ -1624,6 +1694,16 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The bytes of a string literal token, escapes decoded.
+pub fn unquote_bytes(text: &str) -> Vec<u8> {
+    let inner = text.trim_start_matches(['L', 'u', 'U', '8']);
+    let inner = inner
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(inner);
+    unescape(inner).unwrap_or_else(|| inner.as_bytes().to_vec())
 }
 
 /// The contents of a string literal token, escapes decoded.
