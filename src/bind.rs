@@ -15,10 +15,12 @@ use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
+/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`;
+/// `scope` has the type names a variadic call's extra arguments may use.
 ///
 /// # Safety
 /// `env` must be the current environment.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn bind(
     env: napi_env,
     state: &Rc<EnvState>,
@@ -27,6 +29,7 @@ pub unsafe fn bind(
     symbol: &str,
     sig: &Signature,
     opts: Options,
+    scope: &Rc<crate::cdecl::Scope>,
 ) -> Result<Value> {
     unsafe {
         let what = || format!("cannot bind {name}()");
@@ -73,6 +76,7 @@ pub unsafe fn bind(
             avalues,
             natives,
             var_cifs: Default::default(),
+            scope: scope.clone(),
             last_string: Default::default(),
         };
         let id = state.insert(bound)?;

@@ -88,6 +88,9 @@ pub struct Bound {
     pub natives: Vec<usize>,
     /// Variadic functions: a cif per list of extra argument types.
     pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
+    /// The type names the extra arguments' types may use besides the
+    /// builtin and `cdef()` ones: the library's header's.
+    pub scope: Rc<crate::cdecl::Scope>,
     /// The bytes of the last C string result the wrapper holds as `last`.
     pub last_string: RefCell<Option<Vec<u8>>>,
 }

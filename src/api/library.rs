@@ -98,7 +98,7 @@ impl Library {
                     opts,
                 )
             };
-            bind::bind(env, &state, &self.core, &name, &symbol, &sig, opts)
+            bind::bind(env, &state, &self.core, &name, &symbol, &sig, opts, &self.scope)
         }
     }
 }
@@ -190,7 +190,7 @@ impl Library {
                     bigint: self.bigint,
                     free: false,
                 };
-                match bind::bind(raw, &state, &self.core, &name, symbol, &decl.sig, opts) {
+                match bind::bind(raw, &state, &self.core, &name, symbol, &decl.sig, opts, &self.scope) {
                     Ok(f) => Ok(f),
                     Err(e) => {
                         // Binding never fails the load: the function throws why when called.
@@ -263,7 +263,13 @@ pub fn load<'env>(
                 crate::go::prepare_host();
             }
             let header = match header_opt {
-                Some((src, hopts)) => Some(Rc::new(super::header::read(src, &hopts)?)),
+                Some((src, hopts)) => {
+                    let mut h = super::header::read(src, &hopts)?;
+                    // What the library does not export is not its function
+                    // (cgo's _GoStringLen, a declaration of another library's).
+                    h.retain_exported(|symbol| core.symbol(symbol).is_ok());
+                    Some(Rc::new(h))
+                }
                 None => None,
             };
             if let Some(h) = &header {

@@ -245,6 +245,36 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
     Ok(h)
 }
 
+impl Header {
+    /// Keeps the functions whose symbol `exported` says the library has;
+    /// the others go to `skipped` (a header may declare what its library
+    /// does not export: cgo's `_GoStringLen`, another library's functions).
+    pub fn retain_exported(&mut self, exported: impl Fn(&str) -> bool) {
+        let functions = std::mem::take(&mut self.functions);
+        let mut unbindable = HashMap::new();
+        for (i, f) in functions.into_iter().enumerate() {
+            let symbol = f.symbol.clone().unwrap_or_else(|| f.name.clone());
+            if exported(&symbol) {
+                if let Some(why) = self.unbindable.remove(&i) {
+                    unbindable.insert(self.functions.len(), why);
+                }
+                self.functions.push(f);
+            } else {
+                let file = self.files.get(f.pos.file as usize).cloned().unwrap_or_default();
+                self.skipped
+                    .retain(|s| !(s.name.as_deref() == Some(&*f.name) && s.reason.starts_with("cannot be called")));
+                self.skipped.push(Skipped {
+                    name: Some(f.name.clone()),
+                    reason: format!("not exported by the library (no symbol '{symbol}')"),
+                    file,
+                    line: f.pos.line,
+                });
+            }
+        }
+        self.unbindable = unbindable;
+    }
+}
+
 /// Whether a macro's expansion reads as a value that was meant to be a
 /// constant (a number, a string, a parenthesized or signed expression),
 /// rather than a keyword, attribute or type that a header spells with a

@@ -839,7 +839,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                     continue;
                 }
                 "void" => void += 1,
-                "_Bool" | "bool" if named.is_none() => boolean += 1,
+                // (`bool` is stdbool.h's macro, or a builtin type name for prototypes.)
+                "_Bool" => boolean += 1,
                 "char" => chr += 1,
                 "short" => short += 1,
                 "int" => int += 1,
@@ -902,7 +903,6 @@ impl<'t, 'n> Parser<'t, 'n> {
                 w,
                 "void"
                     | "_Bool"
-                    | "bool"
                     | "char"
                     | "short"
                     | "int"
@@ -945,14 +945,18 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
             None => {
                 if keywords == 0 {
-                    return Err(ParseError {
-                        kind: ErrorKind::Syntax,
-                        pos: start,
-                        msg: match self.peek() {
-                            Some(t) if t.kind == Kind::Ident => {
-                                format!("unknown type name '{}'", t.text)
-                            }
-                            _ => format!("expected a type but found {}", self.describe()),
+                    // An unknown name where a type belongs (C compilers say
+                    // the same): the declaration is skipped, as its type is unknown.
+                    return Err(match self.peek() {
+                        Some(t) if t.kind == Kind::Ident && !is_keyword(&t.text) => ParseError {
+                            kind: ErrorKind::Unsupported,
+                            pos: t.pos,
+                            msg: format!("unknown type name '{}'", t.text),
+                        },
+                        _ => ParseError {
+                            kind: ErrorKind::Syntax,
+                            pos: start,
+                            msg: format!("expected a type but found {}", self.describe()),
                         },
                     });
                 }
@@ -1732,7 +1736,6 @@ fn is_type_keyword(w: &str) -> bool {
             | "signed"
             | "unsigned"
             | "_Bool"
-            | "bool"
             | "struct"
             | "union"
             | "enum"
