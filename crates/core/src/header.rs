@@ -459,6 +459,82 @@ mod tests {
     }
 
     #[test]
+    fn gnu_extensions_of_system_headers() {
+        let h = header(
+            "__extension__ typedef long long ll_t;\n\
+             typedef int register_t __attribute__ ((__mode__ (__word__)));\n\
+             typedef unsigned int u8_t __attribute__((mode(QI)));\n\
+             typedef __typeof__(sizeof(int)) size_type;\n\
+             typedef __typeof__(1.0f) flt;\n\
+             typedef __typeof__(int *) intp;\n\
+             extern int fscanf_(void *__restrict __stream, const char *__restrict __format, ...)\n\
+               __asm__ (\"\" \"__isoc99_fscanf\") __attribute__ ((__nothrow__ , __leaf__));\n\
+             static __inline int inl(int x) { return ({ int y = x; y * 2; }); }\n\
+             extern __inline __attribute__ ((__gnu_inline__)) int gi(void) { return 1; }\n\
+             extern _Float128 strtof128(const char *__restrict, char **__restrict);\n\
+             typedef __builtin_va_list my_va;\n\
+             int vf(const char *, my_va);\n\
+             #define STMT ({ int z = 1; z; })\n\
+             #define SZ sizeof(struct { int a; char b; })\n\
+             #define EXT (__extension__ 0x7fffffffffffffffLL)\n\
+             struct __attribute__((__packed__)) pk { char c; int i; } __attribute__((__aligned__(2)));\n\
+             int __attribute__((visibility(\"default\"))) vis(void) __attribute__((__warn_unused_result__));\n\
+             _Static_assert(sizeof(struct pk) == 6, \"packed\");\n",
+        );
+        let ty = |n: &str| h.types.iter().find(|t| &*t.name == n).map(|t| t.ty.to_string());
+        assert_eq!(ty("ll_t").as_deref(), Some("int64"));
+        assert_eq!(
+            ty("register_t").as_deref(),
+            Some(if cfg!(target_pointer_width = "64") {
+                "int64"
+            } else {
+                "int32"
+            })
+        );
+        assert_eq!(ty("u8_t").as_deref(), Some("uint8"));
+        assert_eq!(
+            ty("size_type").as_deref(),
+            Some(if cfg!(target_pointer_width = "64") {
+                "uint64"
+            } else {
+                "uint32"
+            })
+        );
+        assert_eq!(ty("flt").as_deref(), Some("float"));
+        assert_eq!(ty("intp").as_deref(), Some("int32 *"));
+        let pk = h.types.iter().find(|t| &*t.name == "pk").map(|t| t.ty.size());
+        assert_eq!(pk, Some(Some(6)));
+        let f = |n: &str| h.functions.iter().position(|f| &*f.name == n);
+        let scanf = f("fscanf_").map(|i| h.functions[i].symbol.clone());
+        assert_eq!(scanf, Some(Some(std::sync::Arc::from("__isoc99_fscanf"))));
+        assert!(f("vis").is_some());
+        assert!(h
+            .unbindable
+            .get(&f("strtof128").unwrap())
+            .is_some_and(|w| w.contains("_Float128")));
+        assert!(h
+            .unbindable
+            .get(&f("vf").unwrap())
+            .is_some_and(|w| w.contains("va_list")));
+        let skipped = |n: &str| {
+            h.skipped
+                .iter()
+                .find(|s| s.name.as_deref() == Some(n))
+                .map(|s| s.reason.clone())
+        };
+        assert!(skipped("inl").is_some_and(|r| r.contains("static inline")));
+        assert!(skipped("gi").is_some_and(|r| r.contains("static inline")));
+        assert!(
+            skipped("STMT").is_some_and(|r| r.contains("statement expression")),
+            "{:?}",
+            skipped("STMT")
+        );
+        let get = |n: &str| h.constants.iter().find(|c| &*c.name == n).map(|c| c.value.clone());
+        assert_eq!(get("SZ"), Some(ConstValue::Int(8)));
+        assert_eq!(get("EXT"), Some(ConstValue::Int(i128::from(i64::MAX))));
+    }
+
+    #[test]
     fn functions_types_and_skipped() {
         let h = header(
             "typedef struct { int x, y; } point;\nint area(point p);\nlong double ld(void);\n\

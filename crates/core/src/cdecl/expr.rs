@@ -590,7 +590,7 @@ impl Parser<'_, '_> {
                         return self.unsupported(pos, "a statement expression is not a constant");
                     }
                     self.i += 1;
-                    if !self.pp_mode && self.starts_type() {
+                    if !self.pp_mode && self.starts_type() && !self.at("__extension__") {
                         // A cast: `(int)x`, `(size_t)-1`, `(void *)0`.
                         let ty = self.type_name()?;
                         self.expect(")")?;

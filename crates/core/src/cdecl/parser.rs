@@ -100,10 +100,12 @@ struct Storage {
     inline: bool,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Attrs {
     packed: bool,
     aligned: Option<usize>,
+    /// `__attribute__((mode(DI)))`: the machine mode that sets an integer's width.
+    mode: Option<Arc<str>>,
 }
 
 struct Specs {
@@ -111,6 +113,8 @@ struct Specs {
     base: Type,
     is_const: bool,
     align: Option<usize>,
+    /// `__attribute__((mode(...)))` among the specifiers.
+    mode: Option<Arc<str>>,
     /// A struct, union or enum defined by these specifiers.
     defined: Option<Decl>,
 }
@@ -559,8 +563,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                     })
                 }
             };
-            let symbol = self.trailing_attributes()?;
+            let mut tattrs = Attrs::default();
+            let symbol = self.trailing_attributes_into(&mut tattrs)?;
             let mut ty = self.apply(specs.base.clone(), specs.is_const, &d.derivs, pos);
+            let mode = tattrs.mode.clone().or_else(|| specs.mode.clone());
+            if mode.is_some() {
+                ty = ty.and_then(|t| self.apply_mode(t, mode.as_deref(), pos));
+            }
             if specs.storage.typedef {
                 let t = ty?;
                 let t = self.name_anonymous(&name, t);
@@ -661,8 +670,33 @@ impl<'t, 'n> Parser<'t, 'n> {
         }
     }
 
+    /// `t` in the machine mode `mode` (`__attribute__((mode(DI)))`): the
+    /// integer or floating type of that width.
+    fn apply_mode(&self, t: Type, mode: Option<&str>, pos: Pos) -> PResult<Type> {
+        let Some(mode) = mode else { return Ok(t) };
+        let bytes: Option<u8> = match mode {
+            "QI" | "byte" => Some(1),
+            "HI" => Some(2),
+            "SI" => Some(4),
+            "DI" => Some(8),
+            "word" | "pointer" | "unwind_word" => Some(crate::types::POINTER_SIZE as u8),
+            _ => None,
+        };
+        match (&t, bytes, mode) {
+            (Type::Int(i) | Type::Char(i), Some(b), _) => Ok(Type::Int(Int::new(b, i.signed))),
+            (Type::Enum(e), Some(b), _) => Ok(Type::Int(Int::new(b, e.repr.signed))),
+            (Type::F32 | Type::F64, _, "SF") => Ok(Type::F32),
+            (Type::F32 | Type::F64, _, "DF") => Ok(Type::F64),
+            _ => self.unsupported(pos, format!("{t} in mode {mode}")),
+        }
+    }
+
     /// Attributes and `__asm__("symbol")` after a declarator. Returns the asm name.
     fn trailing_attributes(&mut self) -> PResult<Option<Arc<str>>> {
+        self.trailing_attributes_into(&mut Attrs::default())
+    }
+
+    fn trailing_attributes_into(&mut self, attrs: &mut Attrs) -> PResult<Option<Arc<str>>> {
         let mut symbol = None;
         loop {
             if self.at("__asm__") || self.at("__asm") || self.at("asm") {
@@ -681,7 +715,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     symbol = Some(Arc::from(s));
                 }
             } else if self.at_attribute() {
-                self.attribute(&mut Attrs::default())?;
+                self.attribute(attrs)?;
             } else {
                 return Ok(symbol);
             }
@@ -763,6 +797,14 @@ impl<'t, 'n> Parser<'t, 'n> {
                     return self.unsupported(w.pos, format!("bad alignment {n}"));
                 }
                 attrs.aligned = Some(attrs.aligned.unwrap_or(1).max(n));
+            } else if w.kind == Kind::Ident && word == "mode" && inner.get(k + 1).is_some_and(|t| t.is("(")) {
+                match inner.get(k + 2) {
+                    Some(m) if m.kind == Kind::Ident && inner.get(k + 3).is_some_and(|t| t.is(")")) => {
+                        attrs.mode = Some(Arc::from(m.text.trim_matches('_')));
+                        k += 3;
+                    }
+                    _ => return self.unsupported(w.pos, "a malformed __attribute__((mode))"),
+                }
             } else if w.kind == Kind::Ident && (word == "vector_size" || word == "mode") {
                 return self.unsupported(w.pos, format!("__attribute__(({word})) is not supported"));
             }
@@ -876,8 +918,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                     any_type = true;
                     continue;
                 }
-                "typeof" | "__typeof__" | "__typeof" | "typeof_unqual" => {
-                    return self.unsupported(t.pos, "typeof is not supported");
+                "typeof" | "__typeof__" | "__typeof" | "typeof_unqual" | "__typeof_unqual__" => {
+                    if any_type || named.is_some() {
+                        return self.syntax(format!("two types in one declaration ('{w}')"));
+                    }
+                    named = Some(self.typeof_specifier()?);
+                    any_type = true;
+                    continue;
                 }
                 _ => {
                     if any_type || named.is_some() {
@@ -920,7 +967,6 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
             self.i += 1;
         }
-        let _ = attrs;
         if let Some(what) = unsupported {
             // Declarations using it parse; calling with it is refused.
             return Ok(Specs {
@@ -928,6 +974,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 base: Type::Unsupported(Arc::from(what)),
                 is_const,
                 align,
+                mode: attrs.mode.clone(),
                 defined,
             });
         }
@@ -975,6 +1022,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                         base: Type::Unsupported(Arc::from(what)),
                         is_const,
                         align,
+                        mode: attrs.mode.clone(),
                         defined,
                     });
                 }
@@ -1010,6 +1058,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                             base: Type::Unsupported(Arc::from("long double")),
                             is_const,
                             align,
+                            mode: attrs.mode.clone(),
                             defined,
                         });
                     }
@@ -1043,8 +1092,33 @@ impl<'t, 'n> Parser<'t, 'n> {
             base,
             is_const,
             align,
+            mode: attrs.mode,
             defined,
         })
+    }
+
+    /// `typeof (type)` or `typeof (expression)`, for a constant expression.
+    fn typeof_specifier(&mut self) -> PResult<Type> {
+        let pos = self.pos();
+        self.i += 1;
+        self.expect("(")?;
+        let ty = if self.starts_type() {
+            self.type_name()?
+        } else {
+            match self.const_value() {
+                Ok(Value::Int(_, t)) => Type::Int(Int::new(t.bits / 8, t.signed)),
+                Ok(Value::Float(_, FloatTy::Float)) => Type::F32,
+                Ok(Value::Float(_, FloatTy::Double)) => Type::F64,
+                Ok(Value::Float(_, FloatTy::LongDouble)) => Type::Unsupported(Arc::from("long double")),
+                Ok(Value::Ptr(_)) => Type::pointer_to(Type::Void, false),
+                Err(e) if e.kind == ErrorKind::Unsupported => {
+                    return self.unsupported(pos, "typeof of an expression that is not a constant");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        self.expect(")")?;
+        Ok(ty)
     }
 
     /// Whether the next tokens start a type name (for casts, sizeof, params).
@@ -1168,6 +1242,10 @@ impl<'t, 'n> Parser<'t, 'n> {
                 let mut mattrs = Attrs::default();
                 while self.at_attribute() {
                     self.attribute(&mut mattrs)?;
+                }
+                let mode = mattrs.mode.clone().or_else(|| specs.mode.clone());
+                if mode.is_some() {
+                    ty = ty.and_then(|t| self.apply_mode(t, mode.as_deref(), pos));
                 }
                 let align = match (specs.align, mattrs.aligned) {
                     (Some(a), Some(b)) => Some(a.max(b)),
@@ -1753,6 +1831,7 @@ fn is_type_keyword(w: &str) -> bool {
             | "__attribute__"
             | "typeof"
             | "__typeof__"
+            | "__typeof"
             | "_Float128"
             | "__float128"
     )

@@ -1187,3 +1187,97 @@ fn read_header_file_refuses_large_files() {
     assert!(RealFs.read(&path).is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The predefined macros are the system gcc's for this target (when gcc is
+/// installed and targets the same machine): every macro cshared predefines
+/// that gcc also predefines has gcc's value, and the families that shape
+/// headers (sizes, types, limits, byte order, architecture, OS) are all there.
+#[test]
+fn predefined_macros_match_gcc() {
+    if !cfg!(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        return;
+    }
+    let Ok(out) = std::process::Command::new("gcc")
+        .args(["-dM", "-E", "-x", "c", "/dev/null"])
+        .output()
+    else {
+        eprintln!("no gcc; skipped");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let gcc: HashMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| {
+            let (name, value) = l.split_once(' ').unwrap_or((l, ""));
+            (!name.contains('(')).then(|| (name.to_string(), value.replace(' ', "")))
+        })
+        .collect();
+    let ours: HashMap<String, String> = target::predefined()
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(' ').unwrap_or((l, ""));
+            (!name.contains('(')).then(|| (name.to_string(), value.replace(' ', "")))
+        })
+        .collect();
+    let version = ["__VERSION__", "__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__"];
+    let mut differ = Vec::new();
+    for (name, value) in &ours {
+        if let Some(g) = gcc.get(name) {
+            if g != value && !version.contains(&name.as_str()) {
+                differ.push(format!("{name}: cshared {value}, gcc {g}"));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+    let families = [
+        "__SIZEOF_",
+        "_TYPE__",
+        "_MAX__",
+        "_MIN__",
+        "_WIDTH__",
+        "__BYTE_ORDER__",
+        "__ORDER_",
+        "__LP64__",
+        "__CHAR_BIT__",
+        "__x86_64",
+        "__amd64",
+        "__aarch64__",
+        "__linux",
+        "__unix",
+        "__ELF__",
+        "__STDC",
+        "__FLT_",
+        "__DBL_",
+        "__LDBL_",
+        "__SSE",
+        "__MMX__",
+        "__CHAR_UNSIGNED__",
+        "__GCC_ATOMIC",
+        "__ATOMIC_",
+    ];
+    let skip = [
+        "__FLT16",
+        "__FLT32",
+        "__FLT64",
+        "__FLT128",
+        "__BFLT16",
+        "__DEC",
+        "__STDC_IEC",
+        "__STDC_ISO_10646__",
+    ];
+    let mut missing: Vec<&String> = gcc
+        .keys()
+        .filter(|n| families.iter().any(|f| n.contains(f)) && !skip.iter().any(|s| n.starts_with(s)))
+        .filter(|n| !ours.contains_key(*n))
+        .collect();
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "gcc predefines these and cshared does not: {missing:?}"
+    );
+}

@@ -199,6 +199,8 @@ pub fn predefined() -> String {
             ] {
                 def(n, "1");
             }
+            def("__ATOMIC_HLE_ACQUIRE", "65536");
+            def("__ATOMIC_HLE_RELEASE", "131072");
         }
     } else if t.aarch64 {
         if t.windows {
@@ -596,8 +598,10 @@ pub fn predefined() -> String {
     };
     for (n, v) in ldbl {
         def(&format!("__LDBL_{n}__"), v);
+        if n == "MAX" {
+            def("__LDBL_NORM_MAX__", v);
+        }
     }
-    def("__LDBL_NORM_MAX__", "__LDBL_MAX__");
     def(
         "__DECIMAL_DIG__",
         if t.ldbl_x87 {
