@@ -261,7 +261,7 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
   assert.match(dts, /\/\*\*\n \* A point on the plane\.\n \*\/\nexport interface demo_point \{\n  x: number\n  y: number\n\}/);
   assert.match(dts, /Adds two numbers\./);
   assert.match(dts, /readonly demo_add: CFunction<\[a: number \| bigint, b: number \| bigint\], number>/);
-  assert.match(dts, /readonly demo_move: CFunction<\[p: Partial<demo_point>, dx: number \| bigint, dy: number \| bigint\], demo_point>/);
+  assert.match(dts, /readonly demo_move: CFunction<\[p: Input\.demo_point, dx: number \| bigint, dy: number \| bigint\], demo_point>/);
   assert.match(dts, /readonly DEMO_VERSION: "2\.1\.0"/);
   assert.match(dts, /readonly DEMO_BIG: 18446744073709551615n/);
   const usage = `
@@ -343,6 +343,79 @@ test('typings for the Go header, zlib.h and sqlite3.h type-check; the CLI writes
   if (Object.keys(files).length === 0) return t.skip('no Go, zlib or SQLite headers here');
   const out = typecheck(files);
   assert.equal(out, '', out);
+});
+
+test('typings accept exactly what the runtime accepts: every kind of parameter, every kind of JS value', () => {
+  const { makePointer } = require('..');
+  const so = cLibrary('kinds', ['-I', headers], path.join(headers, 'kinds.c'));
+  const header = path.join(headers, 'kinds.h');
+  const lib = load(so, { header });
+  const p = makePointer(64);
+  // [runtime value, the same in TypeScript]
+  const values = [
+    [1, '1'],
+    [1n, '1n'],
+    ['x', "'x'"],
+    [true, 'true'],
+    [null, 'null'],
+    [p, 'p'],
+    [new Uint8Array(8), 'new Uint8Array(8)'],
+    [new ArrayBuffer(8), 'new ArrayBuffer(8)'],
+    [new DataView(new ArrayBuffer(8)), 'new DataView(new ArrayBuffer(8))'],
+    [[], '[]'],
+    [[1], '[1]'],
+    [['x'], "['x']"],
+    [[null], '[null]'],
+    [{}, '{}'],
+    [{ x: 1 }, '{ x: 1 }'],
+    [{ x: 1n, y: 2 }, '{ x: 1n, y: 2 }'],
+    [{ z: 1 }, '{ z: 1 }'],
+    // (The runtime does not look at a function's parameters, nor TypeScript at a missing one.)
+    [() => 0, '() => 0'],
+  ];
+  let lines = '';
+  let accepted = 0;
+  let refused = 0;
+  for (const name of Object.keys(lib.functions).filter((n) => n.startsWith('k_'))) {
+    for (const [v, ts] of values) {
+      let ok = true;
+      try {
+        lib.functions[name](typeof v === 'object' && v !== null && !(v instanceof ArrayBuffer) && !ArrayBuffer.isView(v) && v !== p ? structuredClone(v) : v);
+      } catch {
+        ok = false;
+      }
+      if (ok) accepted++;
+      else refused++;
+      lines += `${ok ? '' : '// @ts-expect-error the runtime refuses it\n'}lib.${name}(${ts})\n`;
+    }
+  }
+  assert.ok(accepted > 80 && refused > 200, `${accepted} accepted, ${refused} refused`);
+  const usage = `
+    import { load, makePointer } from 'cshared'
+    import type { Kinds, kpt, kbig } from './kinds'
+    const lib = load<Kinds>('./libkinds.so', { header: './kinds.h' })
+    const p = makePointer(64)
+    ${lines}
+    // Results, and the bigint option.
+    const n: number | bigint = lib.r_i64()
+    const s: string | null = lib.r_cstr()
+    const pt: kpt = lib.r_struct()
+    const b: kbig = lib.r_big()
+    const big = load<Kinds<true>>('./libkinds.so', { header: './kinds.h', bigint: true })
+    const i: bigint = big.r_i64()
+    const id: bigint = big.r_big().id
+    // @ts-expect-error with { bigint: true }, a 64-bit result is a bigint
+    const notNumber: number = big.r_u64()
+    const small: number = big.r_int()
+    void [n, s, pt, b, i, id, notNumber, small]
+  `;
+  const out = typecheck({ 'kinds.d.ts': typings(header), 'use.ts': usage });
+  assert.equal(out, '', out);
+  // And at run time, with { bigint: true }:
+  const bigLib = load(so, { header, bigint: true });
+  assert.equal(typeof bigLib.r_i64(), 'bigint');
+  assert.equal(typeof bigLib.r_big().id, 'bigint');
+  assert.equal(typeof bigLib.r_int(), 'number');
 });
 
 test('lib.func() is typed from its prototype string', () => {

@@ -205,3 +205,76 @@ for (const l of libraries) {
     );
   });
 }
+
+// ----- typings -----
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { typings } = require('..');
+const { buildDir, root } = require('./helpers/fixtures');
+
+// What a TypeScript program does with each library (as the calls above do).
+const usage = {
+  zlib: `const v: string | null = lib.zlibVersion(); const a: number | bigint = lib.adler32(1, new Uint8Array(3), 3)`,
+  sqlite3: `const db: [Pointer | null] = [null]; const rc: number = lib.sqlite3_open(':memory:', db); const t: Pointer = lib.constants.SQLITE_TRANSIENT`,
+  libuv: `const loop = alloc('uint8_t', Number(lib.uv_loop_size())); const rc: number = lib.uv_loop_init(loop); const e: -2 = lib.constants.UV_ENOENT; const s: string | null = lib.uv_strerror(e)`,
+  libgit2: `const major = [0]; lib.git_libgit2_version(major, [0], [0]); const n: number = lib.git_libgit2_init()`,
+  lua: `const L = lib.luaL_newstate(); lib.luaL_openlibs(L); const r: number = lib.lua_pcallk(L, 0, 1, 0, 0, null); const k: number | bigint = lib.lua_tointegerx(L, -1, null)`,
+  openssl: `const md = new Uint8Array(64); const n = [0]; const ok: number = lib.EVP_Digest(new TextEncoder().encode('x'), 1, md, n, lib.EVP_sha256(), null)`,
+  libffi: `const cif = alloc(lib.types.ffi_cif); const rc: number = lib.ffi_prep_cif(cif, lib.constants.FFI_DEFAULT_ABI, 0, lib.symbol('ffi_type_sint32'), null)`,
+  libpng: `const v: number = lib.png_access_version_number(); const p = lib.png_create_read_struct(lib.constants.PNG_LIBPNG_VER_STRING, null, null, null)`,
+  libarchive: `const e = lib.archive_entry_new(); lib.archive_entry_set_pathname(e, 'a'); const s: number | bigint = lib.archive_entry_size(e)`,
+  pcre2: `const err = [0]; const off = [0n]; const code: Pointer | null = lib.pcre2_compile(new TextEncoder().encode('a\\0'), lib.constants.PCRE2_ZERO_TERMINATED, 0, err, off, null)`,
+  curl: `const h = lib.curl_easy_init(); const rc: number = lib.curl_easy_setopt(h, lib.constants.CURLOPT_MAXFILESIZE_LARGE, 'curl_off_t', 10n)`,
+  sdl2: `const v = {}; lib.SDL_GetVersion(v); const p: string | null = lib.SDL_GetPlatform(); const w: 4294967295 = lib.constants.SDL_MUTEX_MAXWAIT`,
+  zstd: `const n: number | bigint = lib.ZSTD_compressBound(10); const e: number = lib.ZSTD_isError(n)`,
+  libsodium: `const out = new Uint8Array(64); const rc: number = lib.crypto_generichash(out, 64, new Uint8Array(1), 1, null, 0)`,
+  jansson: `const doc = lib.json_loads('{}', 0, null); const n: number | bigint = lib.json_array_size(doc); lib.json_delete(doc)`,
+  expat: `const p = lib.XML_ParserCreate(null); const st: number = lib.XML_Parse(p, new TextEncoder().encode('<a/>'), 4, 1); lib.XML_ParserFree(p)`,
+  libxml2: `const doc = lib.xmlReadMemory(new TextEncoder().encode('<a/>'), 4, 'x.xml', null, 0); const root: Pointer | null = lib.xmlDocGetRootElement(doc)`,
+  lzma: `const v: number = lib.lzma_version_number(); const c: number = lib.lzma_crc32(new Uint8Array(3), 3, 0)`,
+};
+
+test('typings for every library type-check with tsc --strict, and its calls with them', (t) => {
+  const dir = fs.mkdtempSync(path.join(buildDir, 'ts-libs-'));
+  const files = [];
+  let use = `import { load, alloc, type Pointer } from 'cshared'\n`;
+  for (const l of libraries) {
+    if (!available(l)) continue;
+    const o = options(l);
+    const name = `Lib_${l.id}`;
+    // With the library: only the functions it exports, as load() binds them.
+    const dts = typings(o.header, { includeDirs: o.includeDirs, defines: o.defines, library: l.lib, name });
+    fs.writeFileSync(path.join(dir, `${l.id}.d.ts`), dts);
+    const header = typeof o.header === 'string' ? JSON.stringify(o.header) : `{ text: ${JSON.stringify(o.header.text)} }`;
+    use += `import type { ${name} } from './${l.id}'\n{\n  const lib = load<${name}>('${l.lib}', { header: ${header} })\n  ${usage[l.id]}\n}\n`;
+    files.push(`${l.id}.d.ts`);
+  }
+  if (files.length === 0) return t.skip('no library headers here');
+  fs.writeFileSync(path.join(dir, 'use.ts'), use);
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'es2022',
+        module: 'commonjs',
+        types: [],
+        skipLibCheck: false,
+        paths: { cshared: [path.join(root, '..', 'index.d.ts')] },
+      },
+      files: [...files, 'use.ts'],
+    }),
+  );
+  const tsc = path.join(root, '..', 'node_modules', '.bin', process.platform === 'win32' ? 'tsc.cmd' : 'tsc');
+  let out = '';
+  try {
+    execFileSync(tsc, ['-p', dir], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    out = `${e.stdout}${e.stderr}`;
+  }
+  assert.equal(out, '', out.split('\n').slice(0, 30).join('\n'));
+  t.diagnostic(`${files.length} libraries' typings type-check`);
+});

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 'use strict';
-// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name]`
+// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--library path] [--bigint]`
 const fs = require('node:fs');
 const path = require('node:path');
 
 const usage = `Usage:
   cshared typings <header.h> [-o <out.d.ts>] [-I <dir>]... [-D <NAME[=value]>]... [--name <Interface>]
+                  [--library <path>] [--bigint]
 
 Writes TypeScript typings for a C header: one interface whose methods are the
-header's functions, for load<Interface>(libraryPath, { header }).`;
+header's functions, for load<Interface>(libraryPath, { header }).
+  --library <path>  list only the functions the library exports, as load() does
+  --bigint          type 64-bit results as bigint by default, for { bigint: true }`;
 
 function fail(msg) {
   process.stderr.write(`cshared: ${msg}\n\n${usage}\n`);
@@ -25,6 +28,8 @@ function main(argv) {
   let header;
   let out;
   let name;
+  let library;
+  let bigint = false;
   const includeDirs = [];
   const defines = {};
   for (let i = 0; i < rest.length; i++) {
@@ -35,6 +40,8 @@ function main(argv) {
     };
     if (a === '-o' || a === '--out') out = next();
     else if (a === '--name') name = next();
+    else if (a === '--library' || a === '-l') library = next();
+    else if (a === '--bigint') bigint = true;
     else if (a === '-I') includeDirs.push(next());
     else if (a.startsWith('-I')) includeDirs.push(a.slice(2));
     else if (a === '-D' || a.startsWith('-D')) {
@@ -50,7 +57,7 @@ function main(argv) {
   const { typings } = require(path.join(__dirname, '..'));
   let text;
   try {
-    text = typings(header, { includeDirs, defines, name });
+    text = typings(header, { includeDirs, defines, name, library, bigint });
   } catch (e) {
     process.stderr.write(`cshared: ${e.message}\n`);
     process.exit(1);

@@ -74,6 +74,28 @@ unsafe fn header_options(env: sys::napi_env, opts: Value, what: &str) -> Result<
                 out.include_dirs.push(PathBuf::from(d));
             }
         }
+        let sys_dirs = js::get(env, opts, c"systemIncludeDirs")?;
+        if js::type_of(env, sys_dirs) != sys::ValueType::napi_undefined {
+            if !js::is_array(env, sys_dirs) {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: options.systemIncludeDirs must be an array of paths"),
+                ));
+            }
+            let mut dirs = Vec::new();
+            for i in 0..js::array_len(env, sys_dirs)? {
+                let d = string_arg(
+                    env,
+                    js::get_element(env, sys_dirs, i)?,
+                    &format!("{what}: options.systemIncludeDirs[{i}]"),
+                )?;
+                dirs.push(crate::cdecl::target::SystemDir {
+                    path: PathBuf::from(d),
+                    os_only: false,
+                });
+            }
+            out.system_dirs = Some(dirs);
+        }
         let defs = js::get(env, opts, c"defines")?;
         match js::type_of(env, defs) {
             sys::ValueType::napi_undefined => {}
@@ -214,7 +236,7 @@ pub fn typings<'env>(
                 .map(|v| v.raw())
                 .filter(|&v| js::type_of(raw, v) == sys::ValueType::napi_object);
             if let Some(u) = user {
-                for key in [c"includeDirs", c"defines"] {
+                for key in [c"includeDirs", c"systemIncludeDirs", c"defines"] {
                     js::set(raw, opts, key, js::get(raw, u, key)?)?;
                 }
             }
@@ -235,8 +257,26 @@ pub fn typings<'env>(
                 }
                 None => crate::typings::interface_name(&stem),
             };
-            let h = read(src, &hopts)?;
-            Ok(crate::typings::generate(&h, &name, &display))
+            let mut h = read(src, &hopts)?;
+            let mut topts = crate::typings::Options::default();
+            if let Some(u) = user {
+                let b = js::get(raw, u, c"bigint")?;
+                match js::type_of(raw, b) {
+                    sys::ValueType::napi_undefined => {}
+                    sys::ValueType::napi_boolean => topts.bigint = js::get_bool(raw, b)?,
+                    _ => return Err(Error::new(Code::ArgType, "typings(): options.bigint must be a boolean")),
+                }
+                // With the library, only what it exports, as load() binds.
+                let l = js::get(raw, u, c"library")?;
+                if js::type_of(raw, l) != sys::ValueType::napi_undefined {
+                    let path = string_arg(raw, l, "typings(): options.library")?;
+                    let core = crate::library::LibCore::open(Some(&path))?;
+                    // (Not unloaded: as with load(), only close() unloads, and
+                    // some libraries cannot be unloaded safely.)
+                    h.retain_exported(|symbol| core.symbol(symbol).is_ok());
+                }
+            }
+            Ok(crate::typings::generate_with(&h, &name, &display, &topts))
         })()
         .or_throw(env)
     }

@@ -284,7 +284,13 @@ impl Codec<'_> {
                     ))
                 }
             };
-            if js::type_of(env, v) != ValueType::napi_object || js::is_array(env, v) {
+            // A plain object (or a class instance), not an array, a Pointer or
+            // a buffer: those have no fields to read, and are not a struct.
+            if js::type_of(env, v) != ValueType::napi_object
+                || js::is_array(env, v)
+                || super::buffer_data(env, v) != Ok(None)
+                || self.state.read_pointer(env, v)?.is_some()
+            {
                 return Err(self.type_error(
                     path,
                     &format!(
@@ -393,7 +399,9 @@ impl Codec<'_> {
                         let p = Path::Index(path, i as u32);
                         write_int(mem.add(i * 8), 8, self.int(e, int, &p)?);
                     }
-                    scratch.write_back(env, v, mem, Type::Int(int), n)?;
+                    if n > 0 {
+                        scratch.write_back(env, v, mem, Type::Int(int), n)?;
+                    }
                     (mem as usize, n)
                 }
                 ValueType::napi_object => match super::buffer_data(env, v) {

@@ -222,6 +222,22 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             Err(_) => {}
         }
     }
+    // cgo declares helpers for the Go side that no Go library exports.
+    if scope.typedefs.contains_key("_GoString_") {
+        let cgo = ["_GoStringLen", "_GoStringPtr"];
+        let (helpers, rest): (Vec<FuncDecl>, Vec<FuncDecl>) = std::mem::take(&mut h.functions)
+            .into_iter()
+            .partition(|f| cgo.contains(&&*f.name));
+        h.functions = rest;
+        for f in helpers {
+            h.skipped.push(Skipped {
+                name: Some(f.name.clone()),
+                reason: "not exported by the library (cgo's helper for Go code)".into(),
+                file: file_name(f.pos),
+                line: f.pos.line,
+            });
+        }
+    }
     for (name, pos) in &out.positional {
         h.skipped.push(Skipped {
             name: Some(name.clone()),
