@@ -165,6 +165,58 @@ test('a syntax error reports file:line:column; a missing header is ERR_LOAD; a m
   assert.throws(() => load(demoLib(), { header: 42 }), { name: 'TypeError', code: 'ERR_ARG_TYPE' });
 });
 
+test("headers are read through the runtime's fs module, as Electron's app.asar is", (t) => {
+  if (typeof process.getBuiltinModule !== 'function') return t.skip('no process.getBuiltinModule in this Node');
+  // A file system the process's fs serves and the OS does not have, as
+  // Electron serves files inside app.asar.
+  const nodeFs = process.getBuiltinModule('fs');
+  const files = new Map([
+    ['/virtual.asar/lib.h', '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
+    ['/virtual.asar/inner.h', '#define INNER 40\n'],
+  ]);
+  const fds = new Map();
+  const saved = {};
+  for (const k of ['statSync', 'openSync', 'fstatSync', 'readSync', 'closeSync']) saved[k] = nodeFs[k];
+  const fileStat = (size, file = true) => ({ isFile: () => file, size });
+  nodeFs.statSync = function (p, o) {
+    if (p === '/virtual.asar/dir') return fileStat(0, false);
+    if (files.has(p)) return fileStat(Buffer.byteLength(files.get(p)));
+    return saved.statSync.call(this, p, o);
+  };
+  nodeFs.openSync = function (p, ...rest) {
+    if (!files.has(p)) return saved.openSync.call(this, p, ...rest);
+    const fd = 100000 + fds.size;
+    fds.set(fd, { data: Buffer.from(files.get(p)), at: 0 });
+    return fd;
+  };
+  nodeFs.fstatSync = function (fd, ...rest) {
+    const f = fds.get(fd);
+    return f ? fileStat(f.data.length) : saved.fstatSync.call(this, fd, ...rest);
+  };
+  nodeFs.readSync = function (fd, buf, off, len, ...rest) {
+    const f = fds.get(fd);
+    if (!f) return saved.readSync.call(this, fd, buf, off, len, ...rest);
+    const n = f.data.copy(buf, off, f.at, f.at + len);
+    f.at += n;
+    return n;
+  };
+  nodeFs.closeSync = function (fd) {
+    if (!fds.delete(fd)) return saved.closeSync.call(this, fd);
+  };
+  try {
+    const lib = load(demoLib(), { header: '/virtual.asar/lib.h' });
+    assert.equal(lib.constants.LIB_ANSWER, 42);
+    assert.equal(lib.demo_add(40, 2), 42);
+    assert.equal(fds.size, 0, 'every file it opened is closed');
+    assert.match(typings('/virtual.asar/lib.h'), /readonly LIB_ANSWER: 42/);
+    // The same limits: only regular files.
+    assert.throws(() => load(demoLib(), { header: '/virtual.asar/dir' }), { code: 'ERR_LOAD', message: /not a regular file/ });
+    assert.throws(() => load(demoLib(), { header: '/virtual.asar/none.h' }), { code: 'ERR_LOAD', message: /none\.h/ });
+  } finally {
+    Object.assign(nodeFs, saved);
+  }
+});
+
 test('zlib through zlib.h: compress and uncompress round-trip; zlibVersion() matches ZLIB_VERSION', (t) => {
   const header = systemHeader(t, 'zlib.h');
   if (!header) return;

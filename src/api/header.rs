@@ -1,7 +1,7 @@
 //! Header options of `load()`, what a header adds to a `Library` object
 //! (`functions`, `constants`, `types`, `skipped`), and `typings()`.
 
-use crate::cdecl::preproc::{read_header_file, RealFs, SourceFile};
+use crate::cdecl::preproc::{header_text, read_header_file, FileSource, SourceFile, MAX_FILE_BYTES};
 use crate::env::EnvState;
 use crate::error::{check, Code, Error, Location, OrThrow, Result};
 use crate::header::{self, ConstValue, Header};
@@ -13,6 +13,82 @@ use napi::{sys, Env};
 use napi_derive::napi;
 use std::path::PathBuf;
 
+/// Reads header files through the runtime's own `fs` module (the prelude's
+/// `readHeader`), so that a header inside Electron's app.asar, or anything
+/// else the runtime's fs serves, is read as the runtime reads it. Only
+/// regular files of at most [`MAX_FILE_BYTES`] are read. Without an fs
+/// module to use (a runtime without `process.getBuiltinModule`), cshared
+/// reads the file itself, with the same limits.
+pub struct JsFs {
+    env: sys::napi_env,
+    helper: Option<Value>,
+}
+
+impl JsFs {
+    /// # Safety
+    /// `env` must be the current environment; use the value within the call.
+    pub unsafe fn new(env: sys::napi_env) -> JsFs {
+        let helper = unsafe { EnvState::get(env).and_then(|s| s.helper(env, c"readHeader")).ok() };
+        JsFs { env, helper }
+    }
+
+    /// The text of the file at `path`, or why not (the reason alone).
+    pub fn read_file(&self, path: &std::path::Path) -> std::result::Result<String, String> {
+        let Some(helper) = self.helper else {
+            return read_header_file(path);
+        };
+        unsafe {
+            let env = self.env;
+            let mut scope = std::ptr::null_mut();
+            if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+                return read_header_file(path);
+            }
+            let r = (|| -> Result<Option<std::result::Result<String, String>>> {
+                let p = js::string(env, &path.to_string_lossy())?;
+                let max = js::number(env, MAX_FILE_BYTES as f64)?;
+                let got = js::call(env, helper, &[p, max])?;
+                match js::type_of(env, got) {
+                    // No fs module here: cshared reads it.
+                    sys::ValueType::napi_undefined => Ok(None),
+                    sys::ValueType::napi_string => Ok(Some(Err(js::get_string(env, got)?))),
+                    _ => match crate::marshal::buffer_data(env, got) {
+                        Ok(Some((data, len))) if len as u64 <= MAX_FILE_BYTES => {
+                            let bytes = if len == 0 {
+                                Vec::new()
+                            } else {
+                                std::slice::from_raw_parts(data, len).to_vec()
+                            };
+                            Ok(Some(Ok(header_text(bytes))))
+                        }
+                        _ => Ok(Some(Err("unreadable".into()))),
+                    },
+                }
+            })();
+            sys::napi_close_handle_scope(env, scope);
+            match r {
+                Ok(Some(r)) => r,
+                Ok(None) => read_header_file(path),
+                Err(e) => {
+                    // (The helper never throws; anything else is reported as the reason.)
+                    let mut pending = false;
+                    sys::napi_is_exception_pending(env, &mut pending);
+                    if pending {
+                        let mut ex = std::ptr::null_mut();
+                        sys::napi_get_and_clear_last_exception(env, &mut ex);
+                    }
+                    Err(e.to_string())
+                }
+            }
+        }
+    }
+}
+
+impl FileSource for JsFs {
+    fn read(&self, path: &std::path::Path) -> Option<String> {
+        self.read_file(path).ok()
+    }
+}
+
 /// The header named by `opts.header` (a path, or `{ text, path? }`), with
 /// `opts.includeDirs` and `opts.defines`. `None` if there is no header.
 pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Option<(SourceFile, header::Options)>> {
@@ -22,7 +98,8 @@ pub unsafe fn source(env: sys::napi_env, opts: Value, what: &str) -> Result<Opti
             sys::ValueType::napi_undefined | sys::ValueType::napi_null => return Ok(None),
             sys::ValueType::napi_string => {
                 let path = js::get_string(env, h)?;
-                let text = read_header_file(std::path::Path::new(&path))
+                let text = JsFs::new(env)
+                    .read_file(std::path::Path::new(&path))
                     .map_err(|e| Error::new(Code::Load, format!("{what}: cannot read header '{path}': {e}")))?;
                 SourceFile {
                     path: Some(PathBuf::from(&path)),
@@ -147,8 +224,9 @@ unsafe fn header_options(env: sys::napi_env, opts: Value, what: &str) -> Result<
 
 /// Preprocesses and parses a header. A syntax error is `ERR_PARSE` with its
 /// file, line and column.
-pub fn read(src: SourceFile, opts: &header::Options) -> Result<Header> {
-    header::read(src, opts, &RealFs).map_err(|e| {
+pub fn read(env: sys::napi_env, src: SourceFile, opts: &header::Options) -> Result<Header> {
+    let fs = unsafe { JsFs::new(env) };
+    header::read(src, opts, &fs).map_err(|e| {
         Error::new(Code::Parse, format!("{}:{}:{}: {}", e.file, e.line, e.column, e.msg)).at(Location {
             file: Some(e.file),
             line: e.line,
@@ -257,7 +335,7 @@ pub fn typings<'env>(
                 }
                 None => crate::typings::interface_name(&stem),
             };
-            let mut h = read(src, &hopts)?;
+            let mut h = read(raw, src, &hopts)?;
             let mut topts = crate::typings::Options::default();
             if let Some(u) = user {
                 let b = js::get(raw, u, c"bigint")?;

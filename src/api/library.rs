@@ -264,7 +264,7 @@ pub fn load<'env>(
             }
             let header = match header_opt {
                 Some((src, hopts)) => {
-                    let mut h = super::header::read(src, &hopts)?;
+                    let mut h = super::header::read(raw, src, &hopts)?;
                     // What the library does not export is not its function
                     // (cgo's _GoStringLen, a declaration of another library's).
                     h.retain_exported(|symbol| core.symbol(symbol).is_ok());

@@ -131,6 +131,12 @@ pub fn read_header_file(path: &Path) -> Result<String, String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
     }
+    Ok(header_text(bytes))
+}
+
+/// A header file's bytes as text: invalid UTF-8 replaced with U+FFFD, a
+/// leading byte order mark removed.
+pub fn header_text(bytes: Vec<u8>) -> String {
     let mut text = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -138,7 +144,7 @@ pub fn read_header_file(path: &Path) -> Result<String, String> {
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
-    Ok(text)
+    text
 }
 
 #[derive(Clone, Debug, Default)]
