@@ -426,13 +426,12 @@ fn apply_map(mut pos: Pos, (file, delta): (u32, i64)) -> Pos {
     pos
 }
 
-/// The C standard library, POSIX, Windows and compiler headers: `#include
-/// <...>` never enters them, even when an include directory has them (as
-/// `/usr/include` does): they need the compiler's own macros (`__GNUC__`,
-/// glibc's `__GLIBC_USE(...)`, ...), and the parser knows the types that
-/// matter as builtins.
+/// The C standard library's, POSIX's, the operating system's and the
+/// compiler's headers, by the name `#include <...>` gives them: a file
+/// included by such a name is a system header (and so is what it
+/// includes), whose declarations are not the library's.
 pub fn is_system_header(name: &str) -> bool {
-    const DIRS: [&str; 14] = [
+    const DIRS: [&str; 23] = [
         "sys/",
         "bits/",
         "gnu/",
@@ -440,15 +439,24 @@ pub fn is_system_header(name: &str) -> bool {
         "asm/",
         "asm-generic/",
         "mach/",
+        "mach-o/",
         "machine/",
         "arpa/",
         "netinet/",
+        "netinet6/",
+        "netpacket/",
         "net/",
+        "scsi/",
+        "rpc/",
         "libkern/",
         "xlocale/",
+        "_types/",
+        "os/",
+        "dispatch/",
+        "i386/",
         "sys\\",
     ];
-    const NAMES: [&str; 88] = [
+    const NAMES: [&str; 112] = [
         // C11/C23
         "assert.h",
         "complex.h",
@@ -523,6 +531,30 @@ pub fn is_system_header(name: &str) -> bool {
         "wordexp.h",
         "xlocale.h",
         "stdc-predef.h",
+        "err.h",
+        "error.h",
+        "execinfo.h",
+        "link.h",
+        "elf.h",
+        "byteswap.h",
+        "paths.h",
+        "termio.h",
+        "ucontext.h",
+        "utmp.h",
+        "wait.h",
+        "sysexits.h",
+        "ifaddrs.h",
+        "mntent.h",
+        "shadow.h",
+        "syscall.h",
+        "values.h",
+        "Availability.h",
+        "AvailabilityMacros.h",
+        "TargetConditionals.h",
+        "sal.h",
+        "excpt.h",
+        "winapifamily.h",
+        "sdkddkver.h",
         // Windows
         "windows.h",
         "winsock2.h",
@@ -542,7 +574,11 @@ pub fn is_system_header(name: &str) -> bool {
         "x86intrin.h",
         "arm_neon.h",
     ];
-    DIRS.iter().any(|d| name.starts_with(d)) || NAMES.contains(&name)
+    DIRS.iter().any(|d| name.starts_with(d))
+        || NAMES.contains(&name)
+        // MSVC's C runtime.
+        || name.starts_with("corecrt")
+        || name.starts_with("vcruntime")
 }
 
 /// Removes `.` components, so `./a.h` and `a.h` are one file for `#pragma once`.
