@@ -4,7 +4,8 @@
 
 use crate::header::{ConstValue, Header};
 use crate::types::{GoType, RecordKind, Type};
-use std::collections::HashSet;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 /// Where a value of a type goes, which decides what JS may pass or gets.
@@ -172,7 +173,16 @@ struct Gen {
     named: HashSet<String>,
     /// The namespace of their input interfaces (`Input`, unless the header has a type of that name).
     input: String,
+    /// `uses_big` of each record, by its address (a header can nest records
+    /// by value many times over; each is looked at once).
+    big_records: RefCell<HashMap<usize, bool>>,
+    /// Records and callbacks written in line so far: past [`MAX_INLINE`],
+    /// the rest are `unknown` (types written in line can nest many times over).
+    inlined: Cell<usize>,
 }
+
+/// Records and callback types written in line in one module, at most.
+const MAX_INLINE: usize = 100_000;
 
 const BUFFERS: &str = "Pointer | ArrayBufferView | ArrayBuffer";
 
@@ -308,9 +318,19 @@ impl Gen {
         }
     }
 
+    /// Counts one more type written in line; false past the limit.
+    fn inline_budget(&self) -> bool {
+        let n = self.inlined.get().saturating_add(1);
+        self.inlined.set(n);
+        n <= MAX_INLINE
+    }
+
     /// A struct or union as an object type, fields in line.
     fn inline_record(&self, r: &crate::types::Record, side: Side, depth: u32) -> String {
         let Some(body) = r.body() else { return "never".into() };
+        if !self.inline_budget() {
+            return "unknown".into();
+        }
         let side = match side {
             Side::Out { big, strings } => Side::Out {
                 big,
@@ -330,6 +350,9 @@ impl Gen {
     /// The JS function a callback parameter takes: its arguments as C passes
     /// them (64-bit ones a number when exact), its result as C needs it.
     fn callback(&self, sig: &crate::types::Signature, depth: u32) -> String {
+        if !self.inline_budget() {
+            return "((...args: never[]) => unknown)".into();
+        }
         let args = Side::Out {
             big: false,
             strings: true,
@@ -504,9 +527,17 @@ impl Gen {
                     Type::Int(_) | Type::Enum(_) | Type::Char(_) | Type::F32 | Type::F64
                 ) && self.uses_big(&a.elem, depth + 1)
             }
-            Type::Record(r) => r
-                .body()
-                .is_some_and(|b| b.flat_fields().iter().any(|(_, f)| self.uses_big(&f.ty, depth + 1))),
+            Type::Record(r) => {
+                let key = std::sync::Arc::as_ptr(r) as usize;
+                if let Some(&known) = self.big_records.borrow().get(&key) {
+                    return known;
+                }
+                let uses = r
+                    .body()
+                    .is_some_and(|b| b.flat_fields().iter().any(|(_, f)| self.uses_big(&f.ty, depth + 1)));
+                self.big_records.borrow_mut().insert(key, uses);
+                uses
+            }
             _ => false,
         }
     }
@@ -559,7 +590,12 @@ pub fn generate_with(header: &Header, name: &str, source: &str, opts: &Options) 
         }
     }
     let input = if taken.contains("Input") { "Input_" } else { "Input" }.to_string();
-    let g = Gen { named, input };
+    let g = Gen {
+        named,
+        input,
+        big_records: RefCell::new(HashMap::new()),
+        inlined: Cell::new(0),
+    };
     let big = opts.bigint;
     let mut out = String::new();
     let _ = writeln!(

@@ -353,6 +353,15 @@ impl<'t, 'n> Parser<'t, 'n> {
 
     /// A type name such as `const char *` or `struct point[3]`.
     pub fn type_name(&mut self) -> PResult<Type> {
+        // Type names nest through specifiers (`typeof(typeof(...))`,
+        // `_Atomic(...)`, `_Alignas(...)`, casts): bounded like the rest.
+        self.enter()?;
+        let r = self.type_name_inner();
+        self.leave();
+        r
+    }
+
+    fn type_name_inner(&mut self) -> PResult<Type> {
         let specs = self.specifiers()?;
         if specs.storage.typedef || specs.storage.is_static {
             return self.syntax("a type name cannot have a storage class");

@@ -249,3 +249,12 @@ fn unknown_types_in_unnamed_parameters_are_skipped_like_named_ones() {
     let e = proto("void f(pid_t)").unwrap_err();
     assert_eq!(e.msg, "unknown type name 'pid_t'");
 }
+
+#[test]
+fn nested_type_names_are_bounded() {
+    for (open, close) in [("typeof(", ")"), ("_Atomic(", ")"), ("_Alignas(", ") int")] {
+        let text = format!("{}int{}", open.repeat(100_000), close.repeat(100_000));
+        // An error, not a stack overflow.
+        assert!(ty(&text).is_err());
+    }
+}
