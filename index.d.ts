@@ -47,8 +47,14 @@ export interface LoadOptions {
    * (`true`) or the library's function of that name: `{ Reverse: true, Slugify: 'TkFree' }`.
    */
   free?: Readonly<Record<string, boolean | string>>
-  /** Where the header's own `#include "..."` files are found, besides next to it. */
+  /** Searched for `#include` first, as `-I` (after the including file's directory for `"..."`). */
   includeDirs?: readonly string[]
+  /**
+   * The system search path, instead of the C compiler's default (Linux:
+   * /usr/local/include, the multiarch directory, /usr/include; macOS: the
+   * SDK's; Windows: INCLUDE). Files found there are system headers.
+   */
+  systemIncludeDirs?: readonly string[]
   /** Macros defined before the header is read, as with `-D`. */
   defines?: Readonly<Record<string, string | number | boolean>>
 }
@@ -60,7 +66,12 @@ export interface TypingsOptions {
   /** The Go package's directory or `.go` file, as for `load()`: typed slices, result names, doc comments. */
   goSource?: string | FileURL
   includeDirs?: readonly string[]
+  systemIncludeDirs?: readonly string[]
   defines?: Readonly<Record<string, string | number | boolean>>
+  /** The library: only the functions it exports are listed, as `load()` binds them. */
+  library?: string
+  /** Type 64-bit results as bigints by default (the interface's `B`), for `load(path, { bigint: true })`. */
+  bigint?: boolean
 }
 
 /** Options for `lib.func()`. */

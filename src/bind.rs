@@ -24,10 +24,12 @@ pub enum Target<'a> {
     Address(*const c_void),
 }
 
-/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
+/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`;
+/// `header`'s type names are those a variadic call's extra arguments may use.
 ///
 /// # Safety
 /// `env` must be the current environment.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn bind(
     env: napi_env,
     state: &Rc<EnvState>,
@@ -36,6 +38,7 @@ pub unsafe fn bind(
     symbol: Target,
     sig: &Signature,
     opts: Options,
+    header: Option<&Rc<crate::header::Header>>,
 ) -> Result<Value> {
     unsafe {
         let what = || format!("cannot bind {name}()");
@@ -92,6 +95,7 @@ pub unsafe fn bind(
             avalues,
             natives,
             var_cifs: Default::default(),
+            header: header.cloned(),
             last_string: Default::default(),
         };
         let id = state.insert(bound)?;

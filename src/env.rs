@@ -140,6 +140,11 @@ pub struct Bound {
     pub natives: Vec<usize>,
     /// Variadic functions: a cif per list of extra argument types.
     pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
+    /// The type names the extra arguments' types may use besides the
+    /// builtin and `cdef()` ones: the library's header's.
+    /// The library's header, whose type names a variadic call's extra
+    /// arguments may use.
+    pub header: Option<Rc<crate::header::Header>>,
     /// The bytes of the last C string result the wrapper holds as `last`.
     pub last_string: RefCell<Option<Vec<u8>>>,
 }

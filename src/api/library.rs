@@ -135,7 +135,7 @@ unsafe extern "C" fn lib_func(env: sys::napi_env, info: sys::napi_callback_info)
         let args = this_and_args::<5>(env, info);
         js::guarded(env, || {
             let (core, bigint, header, _) = lib_state(env, args[0], "lib.func()")?;
-            func_impl(env, &core, bigint, header.as_deref(), &args[1..])
+            func_impl(env, &core, bigint, header.as_ref(), &args[1..])
         })
     }
 }
@@ -195,7 +195,16 @@ unsafe extern "C" fn lib_bind(env: sys::napi_env, info: sys::napi_callback_info)
                     bigint,
                     free: free.get(&name).copied().unwrap_or_default(),
                 };
-                bind::bind(env, &state, &core, &name, bind::Target::Symbol(symbol), &decl.sig, opts)
+                bind::bind(
+                    env,
+                    &state,
+                    &core,
+                    &name,
+                    bind::Target::Symbol(symbol),
+                    &decl.sig,
+                    opts,
+                    Some(&header),
+                )
             });
             match bound {
                 Ok(f) => Ok(f),
@@ -218,7 +227,7 @@ unsafe fn func_impl(
     env: sys::napi_env,
     core: &Rc<LibCore>,
     bigint: bool,
-    header: Option<&Header>,
+    header: Option<&Rc<Header>>,
     args: &[Option<Value>],
 ) -> Result<Value> {
     unsafe {
@@ -288,7 +297,16 @@ unsafe fn func_impl(
                 opts,
             )
         };
-        bind::bind(env, &state, core, &name, bind::Target::Symbol(&symbol), &sig, opts)
+        bind::bind(
+            env,
+            &state,
+            core,
+            &name,
+            bind::Target::Symbol(&symbol),
+            &sig,
+            opts,
+            header,
+        )
     }
 }
 
@@ -401,7 +419,10 @@ pub fn load<'env>(
             }
             let header = match header_opt {
                 Some((src, hopts)) => {
-                    let mut h = super::header::read(src, &hopts)?;
+                    let mut h = super::header::read(raw, src, &hopts)?;
+                    // What the library does not export is not its function
+                    // (cgo's _GoStringLen, a declaration of another library's).
+                    h.retain_exported(|symbol| core.symbol(symbol).is_ok());
                     if let Some(pkg) = &go_opt {
                         crate::gosrc::apply(&mut h, pkg);
                     }

@@ -596,6 +596,74 @@
     Object.defineProperty(lib, 'functions', { value: Object.freeze(functions), enumerable: false });
   }
 
+  // Header files are read through the runtime's own fs module, so that
+  // whatever the runtime serves (Electron's app.asar) is read as it reads it:
+  // only regular files, at most `max` bytes (a device such as /dev/zero never
+  // ends, a FIFO waits for a writer). Returns the bytes, a string saying why
+  // not, or undefined when there is no fs module to use (then cshared reads
+  // the file itself). Never throws.
+  let headerFs;
+  let readBuf = null;
+  function readHeader(path, max) {
+    if (headerFs === undefined) {
+      headerFs = null;
+      try {
+        const p = globalThis.process;
+        if (p && typeof p.getBuiltinModule === 'function') headerFs = p.getBuiltinModule('fs') || null;
+      } catch {
+        headerFs = null;
+      }
+    }
+    const fs = headerFs;
+    if (!fs) return undefined;
+    const tooLarge = `larger than ${max} bytes`;
+    let fd = -1;
+    try {
+      const st = fs.statSync(path, { throwIfNoEntry: false });
+      if (st === undefined) return 'ENOENT: no such file or directory';
+      if (!st.isFile()) return 'not a regular file';
+      if (st.size > max) return tooLarge;
+      const c = fs.constants || {};
+      // With O_NONBLOCK, a path swapped for a FIFO after the check opens at
+      // once (and fails the next one); for a regular file it changes nothing.
+      fd = fs.openSync(path, (c.O_RDONLY || 0) | (c.O_NONBLOCK || 0));
+      const st2 = fs.fstatSync(fd);
+      if (!st2.isFile()) return 'not a regular file';
+      if (st2.size > max) return tooLarge;
+      // One buffer for every header read (native code copies the bytes at
+      // once), kept while small: a new one per file would leave native
+      // memory to the garbage collector on every load().
+      const want = Math.min(st2.size, max) + 1;
+      let buf = readBuf !== null && readBuf.length >= want ? readBuf : new Uint8Array(want);
+      if (buf.length <= 1 << 20) readBuf = buf;
+      let n = 0;
+      for (;;) {
+        if (n === buf.length) {
+          if (buf.length > max) return tooLarge;
+          const bigger = new Uint8Array(Math.min(buf.length * 2, max + 1));
+          bigger.set(buf);
+          buf = bigger;
+          if (buf.length <= 1 << 20) readBuf = buf;
+        }
+        const got = fs.readSync(fd, buf, n, buf.length - n, null);
+        if (got <= 0) break;
+        n += got;
+      }
+      if (n > max) return tooLarge;
+      return buf.subarray(0, n);
+    } catch (e) {
+      return e && typeof e.message === 'string' ? e.message : String(e);
+    } finally {
+      if (fd !== -1) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // nothing to do
+        }
+      }
+    }
+  }
+
   // A stand-in for a function that could not be bound: calling it throws why.
   function failing(name, error) {
     const f = function () {
@@ -639,6 +707,7 @@
     put: Pointer.put,
     describe,
     declare,
+    readHeader,
     failing,
     fastDecode,
     finish,
