@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--go dir]`
+// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--go dir]`,
+// and `cshared go pack <dir> ...` (lib/gopack).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -12,7 +13,13 @@ Writes TypeScript typings for a C header: one interface whose methods are the
 header's functions, for load<Interface>(libraryPath, { header }). With --go
 (for the header go build wrote), the Go source's //export signatures type
 slices by element, name multiple results as Go does, and add Go's doc
-comments, as load(path, { header, goSource }) does.`;
+comments, as load(path, { header, goSource }) does.
+
+  cshared go pack <dir> [--name <npm name>] [--targets <t,...>] [--out <dir>] [--version <semver>] ...
+
+Builds a Go package as a c-shared library per platform and writes npm
+packages for it, with a loader, typings and a release workflow
+(\`cshared go pack --help\` says more).`;
 
 function fail(msg) {
   process.stderr.write(`cshared: ${msg}\n\n${usage}\n`);
@@ -23,6 +30,10 @@ function main(argv) {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help') {
     process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (cmd === 'go') {
+    require(path.join(__dirname, '..', 'lib', 'gopack')).main(rest);
     return;
   }
   if (cmd !== 'typings') fail(`unknown command '${cmd}'`);
