@@ -384,3 +384,26 @@ test('typings with goSource: slices typed by element, results named, Go doc comm
   const errors = typecheck({ 'gostats.d.ts': dts, 'use.ts': usage });
   assert.equal(errors, '', errors);
 });
+
+test('goSource as { text, path? }: one file read by the caller (the loader cshared go pack writes), for load() and typings()', (t) => {
+  const go = goOrSkip(t, 'gostats');
+  if (!go) return;
+  const file = path.join(go.source, 'main.go');
+  const text = fs.readFileSync(file, 'utf8');
+  const lib = load(go.path, { header: go.header, goSource: { text, path: 'shipped/exports.go' } });
+  assert.deepEqual(lib.Stats([1.5, 2.5]), { mean: 2, min: 1.5, max: 2.5, n: 2 });
+  assert.deepEqual(lib.MinMax([]), { lo: 0, hi: 0, ok: false });
+  assert.throws(() => lib.Stats(new Int32Array(2)), { code: 'ERR_ARG_TYPE' });
+  // What it cannot use points at the path given, at the line of the text.
+  const [count] = lib.skipped.filter((x) => x.name === 'Count');
+  assert.equal(count.file, 'shipped/exports.go');
+  assert.equal(text.split('\n')[count.line - 1], 'func Count(words []string) int { return len(words) }');
+  // Without a path, it is <goSource>; typings() takes the same.
+  const [noPath] = load(go.path, { header: go.header, goSource: { text } }).skipped.filter((x) => x.name === 'Count');
+  assert.equal(noPath.file, '<goSource>');
+  assert.equal(typings(go.header, { goSource: { text }, name: 'Stats' }), typings(go.header, { goSource: go.source, name: 'Stats' }));
+  // The text must be a string.
+  assert.throws(() => load(go.path, { header: go.header, goSource: {} }), { code: 'ERR_ARG_TYPE', message: /goSource\.text must be a string/ });
+  assert.throws(() => load(go.path, { header: go.header, goSource: { text: Buffer.from(text) } }), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => typings(go.header, { goSource: { text, path: 3 } }), { code: 'ERR_ARG_TYPE', message: /goSource\.path/ });
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--go dir] [--library path] [--bigint]`
+// The cshared command line: `cshared typings <header> [-o out.d.ts] [-I dir]... [-D NAME[=value]]... [--name Name] [--go dir] [--library path] [--bigint]`,
+// and `cshared go pack <dir> ...` (lib/gopack).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -15,7 +16,13 @@ header's functions, for load<Interface>(libraryPath, { header }).
                     Go does, and add Go's doc comments, as load(path, { header,
                     goSource }) does
   --library <path>  list only the functions the library exports, as load() does
-  --bigint          type 64-bit results as bigint by default, for { bigint: true }`;
+  --bigint          type 64-bit results as bigint by default, for { bigint: true }
+
+  cshared go pack <dir> [--name <npm name>] [--targets <t,...>] [--out <dir>] [--version <semver>] ...
+
+Builds a Go package as a c-shared library per platform and writes npm
+packages for it, with a loader, typings and a release workflow
+(\`cshared go pack --help\` says more).`;
 
 function fail(msg) {
   process.stderr.write(`cshared: ${msg}\n\n${usage}\n`);
@@ -26,6 +33,10 @@ function main(argv) {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help') {
     process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (cmd === 'go') {
+    require(path.join(__dirname, '..', 'lib', 'gopack')).main(rest);
     return;
   }
   if (cmd !== 'typings') fail(`unknown command '${cmd}'`);

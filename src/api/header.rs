@@ -224,16 +224,36 @@ unsafe fn header_options(env: sys::napi_env, opts: Value, what: &str) -> Result<
 }
 
 /// The Go source named by `opts.goSource` (a package directory or one
-/// `.go` file, as a path or a file: URL), read for its `//export`
-/// signatures. `None` if there is none.
+/// `.go` file, as a path or a file: URL, or one file's `{ text, path? }`),
+/// read for its `//export` signatures. `None` if there is none.
 pub unsafe fn go_source(env: sys::napi_env, opts: Value, what: &str) -> Result<Option<gosrc::Package>> {
     unsafe {
         let g = js::get(env, opts, c"goSource")?;
-        if matches!(
-            js::type_of(env, g),
-            sys::ValueType::napi_undefined | sys::ValueType::napi_null
-        ) {
-            return Ok(None);
+        match js::type_of(env, g) {
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => return Ok(None),
+            sys::ValueType::napi_object if !is_url(env, g)? => {
+                // The text of one .go file, read by the caller (from an
+                // Electron asar archive, say, which only Node's fs can read).
+                let text = string_arg(env, js::get(env, g, c"text")?, &format!("{what}: goSource.text"))?;
+                let p = js::get(env, g, c"path")?;
+                let file = match js::type_of(env, p) {
+                    sys::ValueType::napi_undefined => "<goSource>".to_string(),
+                    _ => string_arg(env, p, &format!("{what}: goSource.path"))?,
+                };
+                if text.len() > gosrc::MAX_TOTAL_BYTES {
+                    return Err(Error::new(
+                        Code::Load,
+                        format!(
+                            "{what}: cannot read goSource '{file}': more than {} bytes of Go source",
+                            gosrc::MAX_TOTAL_BYTES
+                        ),
+                    ));
+                }
+                let mut pkg = gosrc::Package::default();
+                gosrc::read_source(&file, &text, &mut pkg);
+                return Ok(Some(pkg));
+            }
+            _ => {}
         }
         let path = path_arg(env, g, &format!("{what}: options.goSource"))?;
         gosrc::read_path(std::path::Path::new(&path))

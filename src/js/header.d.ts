@@ -36,11 +36,12 @@ export interface LoadOptions {
   /** The library's C header: a path (or file: URL), or its text. Every function it declares is bound. */
   header?: string | FileURL | { text: string; path?: string }
   /**
-   * With a Go library's `header`: the Go package's directory or one `.go` file (a path or file: URL).
-   * Its `//export` signatures give slices their element types, results Go's names, and the typings
-   * Go's doc comments. Without it, a `GoSlice` of the header takes only null.
+   * With a Go library's `header`: the Go package's directory or one `.go` file (a path or file: URL),
+   * or one file's text (`{ text, path? }`, as for `header`). Its `//export` signatures give slices
+   * their element types, results Go's names, and the typings Go's doc comments. Without it, a
+   * `GoSlice` of the header takes only null.
    */
-  goSource?: string | FileURL
+  goSource?: string | FileURL | { text: string; path?: string }
   /**
    * Header functions whose C strings are the caller's (the `char *` result, `char *` fields of a
    * struct result, strings left in `char **` parameters): read, then freed with libc's `free()`
@@ -63,8 +64,8 @@ export interface LoadOptions {
 export interface TypingsOptions {
   /** The exported interface's name (default: from the header's file name, `libmod.h` → `Libmod`). */
   name?: string
-  /** The Go package's directory or `.go` file, as for `load()`: typed slices, result names, doc comments. */
-  goSource?: string | FileURL
+  /** The Go package's directory or `.go` file, or `{ text, path? }`, as for `load()`: typed slices, result names, doc comments. */
+  goSource?: string | FileURL | { text: string; path?: string }
   includeDirs?: readonly string[]
   systemIncludeDirs?: readonly string[]
   defines?: Readonly<Record<string, string | number | boolean>>
