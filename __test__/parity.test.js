@@ -408,3 +408,12 @@ test('disposable string types free what they point to once read: results, out-pa
   assert.throws(() => disposable('char *', () => {}), { code: 'ERR_ARG_TYPE' });
   assert.throws(() => lib.func('make_str', 'int!', ['const char *']), { code: 'ERR_ARG_TYPE' });
 });
+
+test('SAL annotations and calling conventions in prototypes', () => {
+  const lib = load(callbacks());
+  const outInt = lib.func('int __cdecl out_int(_Out_ int *out)');
+  const out = [0];
+  assert.equal(outInt(out), 1);
+  assert.deepEqual(out, [1234]);
+  assert.equal(lib.func('size_t __stdcall u16_len(_In_z_ const char16_t *s)')('abc'), 3);
+});

@@ -867,6 +867,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                 "_Noreturn" | "register" | "auto" | "_Thread_local" | "__thread" | "thread_local" | "__extension__"
                 | "constexpr" | "__cdecl" | "__stdcall" | "__fastcall" | "__vectorcall" | "__thiscall" | "__w64"
                 | "__ptr64" | "__ptr32" => {}
+                // Microsoft's SAL annotations: every pointer is in and out here.
+                s if is_sal(s) => {}
                 "const" | "__const" | "__const__" => is_const = true,
                 "volatile" | "__volatile" | "__volatile__" | "restrict" | "__restrict" | "__restrict__"
                 | "_Nonnull" | "_Nullable" | "_Null_unspecified" | "__nonnull" | "_Nullable_result" | "__unaligned" => {
@@ -1843,38 +1845,60 @@ pub fn unquote(text: &str) -> String {
 }
 
 fn is_type_keyword(w: &str) -> bool {
+    is_sal(w)
+        || matches!(
+            w,
+            "void"
+                | "char"
+                | "short"
+                | "int"
+                | "long"
+                | "float"
+                | "double"
+                | "signed"
+                | "unsigned"
+                | "_Bool"
+                | "struct"
+                | "union"
+                | "enum"
+                | "const"
+                | "volatile"
+                | "_Complex"
+                | "__signed"
+                | "__signed__"
+                | "__const"
+                | "_Atomic"
+                | "__int128"
+                | "restrict"
+                | "__restrict"
+                | "__extension__"
+                | "__attribute__"
+                | "typeof"
+                | "__typeof__"
+                | "__typeof"
+                | "_Float128"
+                | "__float128"
+        )
+}
+
+/// A SAL annotation without arguments (`_In_`, `_Out_opt_`, `_Inout_z_`).
+pub fn is_sal(w: &str) -> bool {
     matches!(
         w,
-        "void"
-            | "char"
-            | "short"
-            | "int"
-            | "long"
-            | "float"
-            | "double"
-            | "signed"
-            | "unsigned"
-            | "_Bool"
-            | "struct"
-            | "union"
-            | "enum"
-            | "const"
-            | "volatile"
-            | "_Complex"
-            | "__signed"
-            | "__signed__"
-            | "__const"
-            | "_Atomic"
-            | "__int128"
-            | "restrict"
-            | "__restrict"
-            | "__extension__"
-            | "__attribute__"
-            | "typeof"
-            | "__typeof__"
-            | "__typeof"
-            | "_Float128"
-            | "__float128"
+        "_In_"
+            | "_Out_"
+            | "_Inout_"
+            | "_In_opt_"
+            | "_Out_opt_"
+            | "_Inout_opt_"
+            | "_In_z_"
+            | "_Inout_z_"
+            | "_In_opt_z_"
+            | "_Outptr_"
+            | "_Outptr_opt_"
+            | "_Ret_maybenull_"
+            | "_Ret_notnull_"
+            | "_Success_"
     )
 }
 

@@ -314,3 +314,16 @@ fn nested_type_names_are_bounded() {
         assert!(ty(&text).is_err());
     }
 }
+
+#[test]
+fn sal_annotations_and_calling_conventions_are_read_past() {
+    let f =
+        proto("int __stdcall f(_In_ const char *s, _Out_ int *n, _Inout_opt_ void *p, _In_z_ const char *z)").unwrap();
+    assert_eq!(f.sig.params.len(), 4);
+    assert!(f.sig.params[0].ty.is_c_string());
+    assert_eq!(f.sig.params[1].ty.to_string(), "int32 *");
+    let g = proto("void __cdecl g(int a)").unwrap();
+    assert_eq!(g.sig.params.len(), 1);
+    let h = proto("_Ret_maybenull_ char * __fastcall h(void)").unwrap();
+    assert!(h.sig.ret.is_c_string());
+}
