@@ -36,19 +36,26 @@ export interface LoadOptions {
   /** The library's C header: a path (or file: URL), or its text. Every function it declares is bound. */
   header?: string | FileURL | { text: string; path?: string }
   /**
-   * With a Go library's `header`: the Go package's directory or one `.go` file (a path or file: URL).
-   * Its `//export` signatures give slices their element types, results Go's names, and the typings
-   * Go's doc comments. Without it, a `GoSlice` of the header takes only null.
+   * With a Go library's `header`: the Go package's directory or one `.go` file (a path or file: URL),
+   * or one file's text (`{ text, path? }`, as for `header`). Its `//export` signatures give slices
+   * their element types, results Go's names, and the typings Go's doc comments. Without it, a
+   * `GoSlice` of the header takes only null.
    */
-  goSource?: string | FileURL
+  goSource?: string | FileURL | { text: string; path?: string }
   /**
    * Header functions whose C strings are the caller's (the `char *` result, `char *` fields of a
    * struct result, strings left in `char **` parameters): read, then freed with libc's `free()`
    * (`true`) or the library's function of that name: `{ Reverse: true, Slugify: 'TkFree' }`.
    */
   free?: Readonly<Record<string, boolean | string>>
-  /** Where the header's own `#include "..."` files are found, besides next to it. */
+  /** Searched for `#include` first, as `-I` (after the including file's directory for `"..."`). */
   includeDirs?: readonly string[]
+  /**
+   * The system search path, instead of the C compiler's default (Linux:
+   * /usr/local/include, the multiarch directory, /usr/include; macOS: the
+   * SDK's; Windows: INCLUDE). Files found there are system headers.
+   */
+  systemIncludeDirs?: readonly string[]
   /** Macros defined before the header is read, as with `-D`. */
   defines?: Readonly<Record<string, string | number | boolean>>
 }
@@ -57,10 +64,15 @@ export interface LoadOptions {
 export interface TypingsOptions {
   /** The exported interface's name (default: from the header's file name, `libmod.h` → `Libmod`). */
   name?: string
-  /** The Go package's directory or `.go` file, as for `load()`: typed slices, result names, doc comments. */
-  goSource?: string | FileURL
+  /** The Go package's directory or `.go` file, or `{ text, path? }`, as for `load()`: typed slices, result names, doc comments. */
+  goSource?: string | FileURL | { text: string; path?: string }
   includeDirs?: readonly string[]
+  systemIncludeDirs?: readonly string[]
   defines?: Readonly<Record<string, string | number | boolean>>
+  /** The library: only the functions it exports are listed, as `load()` binds them. */
+  library?: string
+  /** Type 64-bit results as bigints by default (the interface's `B`), for `load(path, { bigint: true })`. */
+  bigint?: boolean
 }
 
 /** Options for `lib.func()`. */
@@ -255,12 +267,33 @@ export type ProtoFunction<S extends string> = string extends S
       : ForeignFunction
     : ForeignFunction
 
+// The members of the Library class (a JS class, src/api/library.js).
 export interface Library {
+  /** The path the library was loaded from; null for the running process. */
+  readonly path: string | null
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+  /**
+   * Binds a function declared by a C prototype:
+   * `lib.func('long long ModXY(long long x, long long y)')`. Its type
+   * follows from the prototype. Binding the same prototype again (with the
+   * same options) gives the same function while it is alive.
+   */
+  func<S extends string>(prototype: S, options?: FuncOptions): ProtoFunction<S>
   /**
    * Binds a function by its name, result type and parameter types:
    * `lib.func('ModXY', 'int64', ['int64', 'int64'])`.
    */
   func(name: string, result: TypeSpec, params: readonly TypeSpec[], options?: FuncOptions): ForeignFunction
+  /** The address of a symbol (a function or a global variable). */
+  symbol(name: string): Pointer
+  /**
+   * Unloads the library. Functions bound from it throw `ERR_CLOSED`
+   * afterwards. Calls still running finish first. Safe to call twice.
+   * A Go library stays mapped (Go cannot be unloaded), but it is closed
+   * all the same.
+   */
+  close(): void
 }
 
 /** Memory `decode()` reads and `encode()` writes: a Pointer, or a buffer (bounded by its length). */
@@ -306,27 +339,7 @@ export declare class CType {
 }
 
 /** A loaded shared library. Made by `load()`. */
-export declare class Library {
-  /** The path the library was loaded from; null for the running process. */
-  get path(): string | null
-  /** Whether `close()` was called. */
-  get closed(): boolean
-  /**
-   * Binds a function declared by a C prototype:
-   * `lib.func('long long ModXY(long long x, long long y)')`. Its type
-   * follows from the prototype. (Also `lib.func(name, result, params)`.)
-   */
-  func<S extends string>(prototype: S, options?: FuncOptions): ProtoFunction<S>
-  /** The address of a symbol (a function or a global variable). */
-  symbol(name: string): Pointer
-  /**
-   * Unloads the library. Functions bound from it throw `ERR_CLOSED`
-   * afterwards. Calls still running finish first. Safe to call twice.
-   * A Go library stays mapped (Go cannot be unloaded), but it is closed
-   * all the same.
-   */
-  close(): void
-}
+export declare class Library {}
 
 /** A Pointer's address as a bigint; 0n for null. */
 export declare function address(ptr: Pointer | null): bigint
@@ -369,6 +382,15 @@ export declare function cdef(declarations: string): Record<string, CType>
  * Uint8Array it is, so the typings need no Node types).
  */
 export declare function copyBytes(ptr: Pointer, length: number): Uint8Array
+
+/**
+ * The disposable form of a string type: what it points to is freed once
+ * cshared has read it (a result, an out-parameter, a struct field), by
+ * `free`: a function bound with `lib.func()` or a Pointer to a C function
+ * `void f(void *)`, by default libc `free()`. `'char *!'` is the same as
+ * `disposable('char *')`.
+ */
+export declare function disposable(type: TypeSpec, free?: Pointer | ((p: Pointer | null) => unknown)): CType
 
 /**
  * This environment's `napi_env`, as a Pointer: for C code that itself

@@ -845,6 +845,7 @@ module.exports.call = nativeBinding.call
 module.exports.callback = nativeBinding.callback
 module.exports.cdef = nativeBinding.cdef
 module.exports.copyBytes = nativeBinding.copyBytes
+module.exports.disposable = nativeBinding.disposable
 module.exports.envPointer = nativeBinding.envPointer
 module.exports.errno = nativeBinding.errno
 module.exports.fastCalls = nativeBinding.fastCalls

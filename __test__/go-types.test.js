@@ -349,16 +349,16 @@ test('typings with goSource: slices typed by element, results named, Go doc comm
   const go = goOrSkip(t, 'gostats');
   if (!go) return;
   const dts = typings(go.header, { goSource: go.source, name: 'Stats' });
-  assert.match(dts, /\/\*\*\n {3}\* Stats returns the mean, the smallest and the largest of xs, and how many\n {3}\* there are\.\n {3}\*\/\n {2}readonly Stats: CFunction<\[xs: Float64Array \| number\[\] \| null\], Stats_return>/);
-  assert.match(dts, /export interface Stats_return \{\n {2}mean: number\n {2}min: number\n {2}max: number\n {2}n: number \| bigint\n\}/);
-  assert.match(dts, /export interface DivMod_return \{\n {2}r0: number \| bigint\n {2}r1: number \| bigint\n\}/);
+  assert.match(dts, /\/\*\*\n {3}\* Stats returns the mean, the smallest and the largest of xs, and how many\n {3}\* there are\.\n {3}\*\/\n {2}readonly Stats: CFunction<\[xs: Float64Array \| number\[\] \| null\], Stats_return<B>>/);
+  assert.match(dts, /export interface Stats_return<B extends boolean = false> \{\n {2}mean: number\n {2}min: number\n {2}max: number\n {2}n: B extends true \? bigint : number \| bigint\n\}/);
+  assert.match(dts, /export interface DivMod_return<B extends boolean = false> \{\n {2}r0: B extends true \? bigint : number \| bigint\n {2}r1: B extends true \? bigint : number \| bigint\n\}/);
   assert.match(dts, /export interface MinMax_return \{\n {2}lo: number\n {2}hi: number\n {2}ok: boolean\n\}/);
-  assert.match(dts, /readonly SumInts: CFunction<\[xs: BigInt64Array \| Array<number \| bigint> \| null\], number \| bigint>/);
-  assert.match(dts, /readonly Fill: CFunction<\[b: Uint8Array \| number\[\] \| null, v: number \| bigint\], number \| bigint>/);
-  assert.match(dts, /readonly Pick: CFunction<\[first: boolean, a: number \| bigint, b: number \| bigint\], number \| bigint>/);
-  assert.match(dts, /readonly Count: CFunction<\[words: null\], number \| bigint>/);
+  assert.match(dts, /readonly SumInts: CFunction<\[xs: BigInt64Array \| Array<number \| bigint> \| null\], B extends true \? bigint : number \| bigint>/);
+  assert.match(dts, /readonly Fill: CFunction<\[b: Uint8Array \| number\[\] \| null, v: number \| bigint\], B extends true \? bigint : number \| bigint>/);
+  assert.match(dts, /readonly Pick: CFunction<\[first: boolean, a: number \| bigint, b: number \| bigint\], B extends true \? bigint : number \| bigint>/);
+  assert.match(dts, /readonly Count: CFunction<\[words: null\], B extends true \? bigint : number \| bigint>/);
   // Without the Go source, cgo's untyped slices take only null.
-  assert.match(typings(go.header), /readonly Stats: CFunction<\[xs: null\], Stats_return>/);
+  assert.match(typings(go.header), /readonly Stats: CFunction<\[xs: null\], Stats_return<B>>/);
   // The command line writes the same.
   const out = path.join(buildDir, 'gostats.d.ts');
   execFileSync(process.execPath, [path.join(root, '..', 'bin', 'cshared.js'), 'typings', go.header, '--go', go.source, '--name', 'Stats', '-o', out]);
@@ -383,4 +383,27 @@ test('typings with goSource: slices typed by element, results named, Go doc comm
   `;
   const errors = typecheck({ 'gostats.d.ts': dts, 'use.ts': usage });
   assert.equal(errors, '', errors);
+});
+
+test('goSource as { text, path? }: one file read by the caller (the loader cshared go pack writes), for load() and typings()', (t) => {
+  const go = goOrSkip(t, 'gostats');
+  if (!go) return;
+  const file = path.join(go.source, 'main.go');
+  const text = fs.readFileSync(file, 'utf8');
+  const lib = load(go.path, { header: go.header, goSource: { text, path: 'shipped/exports.go' } });
+  assert.deepEqual(lib.Stats([1.5, 2.5]), { mean: 2, min: 1.5, max: 2.5, n: 2 });
+  assert.deepEqual(lib.MinMax([]), { lo: 0, hi: 0, ok: false });
+  assert.throws(() => lib.Stats(new Int32Array(2)), { code: 'ERR_ARG_TYPE' });
+  // What it cannot use points at the path given, at the line of the text.
+  const [count] = lib.skipped.filter((x) => x.name === 'Count');
+  assert.equal(count.file, 'shipped/exports.go');
+  assert.equal(text.split('\n')[count.line - 1], 'func Count(words []string) int { return len(words) }');
+  // Without a path, it is <goSource>; typings() takes the same.
+  const [noPath] = load(go.path, { header: go.header, goSource: { text } }).skipped.filter((x) => x.name === 'Count');
+  assert.equal(noPath.file, '<goSource>');
+  assert.equal(typings(go.header, { goSource: { text }, name: 'Stats' }), typings(go.header, { goSource: go.source, name: 'Stats' }));
+  // The text must be a string.
+  assert.throws(() => load(go.path, { header: go.header, goSource: {} }), { code: 'ERR_ARG_TYPE', message: /goSource\.text must be a string/ });
+  assert.throws(() => load(go.path, { header: go.header, goSource: { text: Buffer.from(text) } }), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => typings(go.header, { goSource: { text, path: 3 } }), { code: 'ERR_ARG_TYPE', message: /goSource\.path/ });
 });

@@ -68,8 +68,10 @@ test("Go's generated header: every export bound, Go types and multi-value return
   assert.equal(lib.types.DivMod_return.size, 16);
   // Complex types are declared but unusable; the header still loads.
   assert.equal(lib.types.GoComplex64.kind, 'unsupported');
-  // cgo declares helpers it does not export: they fail only when called.
-  assert.throws(() => lib._GoStringLen('x'), { code: 'ERR_SYMBOL', message: /_GoStringLen/ });
+  // cgo declares helpers it does not export: they are not the library's functions.
+  assert.equal('_GoStringLen' in lib.functions, false);
+  assert.equal(lib._GoStringLen, undefined);
+  assert.match(lib.skipped.find((s) => s.name === '_GoStringLen').reason, /not exported by the library/);
   assert.equal(Object.keys(lib.functions).length > 30, true);
 });
 
@@ -120,7 +122,9 @@ test('what cannot be bound is skipped with a reason, and throws only when called
     assert.ok(s.line > 0);
   }
   assert.throws(() => lib.demo_ld(), { code: 'ERR_UNSUPPORTED', message: /long double/ });
-  assert.throws(() => lib.demo_missing(), { code: 'ERR_SYMBOL', message: /demo_missing/ });
+  // Declared but not exported by the library: not among its functions.
+  assert.equal('demo_missing' in lib.functions, false);
+  assert.match(reasons.demo_missing, /not exported by the library \(no symbol 'demo_missing'\)/);
   // The rest still works.
   assert.equal(lib.demo_add(1, 1), 2);
 });
@@ -145,7 +149,7 @@ test('defines and header text: { text } with includeDirs', () => {
   assert.equal('demo_extra' in plain.functions, false);
 });
 
-test('a syntax error reports file:line:column; a missing header is ERR_LOAD', () => {
+test('a syntax error reports file:line:column; a missing header is ERR_LOAD; a missing include is skipped', () => {
   const bad = 'int ok(void);\n\nint broken(int x;\n';
   assert.throws(() => load(demoLib(), { header: { text: bad, path: 'bad.h' } }), (e) => {
     assert.equal(e.code, 'ERR_PARSE');
@@ -155,13 +159,71 @@ test('a syntax error reports file:line:column; a missing header is ERR_LOAD', ()
     assert.match(e.message, /^bad\.h:3:17: /);
     return true;
   });
-  assert.throws(() => load(demoLib(), { header: { text: '#include "nope.h"\n', path: 'x.h' } }), {
-    code: 'ERR_PARSE',
-    message: /nope\.h/,
-  });
+  // An include that is not found is not an error: it is in lib.skipped.
+  const missing = load(demoLib(), { header: { text: '#include "nope.h"\n#include <nope/sys.h>\nint demo_add(int, int);\n', path: 'x.h' } });
+  assert.deepEqual(
+    missing.skipped.map((s) => [s.name, s.reason, s.file, s.line]),
+    [
+      ['"nope.h"', '#include "nope.h": file not found', 'x.h', 1],
+      ['<nope/sys.h>', '#include <nope/sys.h>: file not found', 'x.h', 2],
+    ],
+  );
+  assert.equal(missing.demo_add(1, 2), 3);
   assert.throws(() => load(demoLib(), { header: { text: '#if 1\nint f(void);\n' } }), { code: 'ERR_PARSE' });
   assert.throws(() => load(demoLib(), { header: path.join(headers, 'missing.h') }), { code: 'ERR_LOAD', message: /missing\.h/ });
   assert.throws(() => load(demoLib(), { header: 42 }), { name: 'TypeError', code: 'ERR_ARG_TYPE' });
+});
+
+test("headers are read through the runtime's fs module, as Electron's app.asar is", (t) => {
+  if (typeof process.getBuiltinModule !== 'function') return t.skip('no process.getBuiltinModule in this Node');
+  // A file system the process's fs serves and the OS does not have, as
+  // Electron serves files inside app.asar.
+  const nodeFs = process.getBuiltinModule('fs');
+  const files = new Map([
+    ['/virtual.asar/lib.h', '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
+    ['/virtual.asar/inner.h', '#define INNER 40\n'],
+  ]);
+  const fds = new Map();
+  const saved = {};
+  for (const k of ['statSync', 'openSync', 'fstatSync', 'readSync', 'closeSync']) saved[k] = nodeFs[k];
+  const fileStat = (size, file = true) => ({ isFile: () => file, size });
+  nodeFs.statSync = function (p, o) {
+    if (p === '/virtual.asar/dir') return fileStat(0, false);
+    if (files.has(p)) return fileStat(Buffer.byteLength(files.get(p)));
+    return saved.statSync.call(this, p, o);
+  };
+  nodeFs.openSync = function (p, ...rest) {
+    if (!files.has(p)) return saved.openSync.call(this, p, ...rest);
+    const fd = 100000 + fds.size;
+    fds.set(fd, { data: Buffer.from(files.get(p)), at: 0 });
+    return fd;
+  };
+  nodeFs.fstatSync = function (fd, ...rest) {
+    const f = fds.get(fd);
+    return f ? fileStat(f.data.length) : saved.fstatSync.call(this, fd, ...rest);
+  };
+  nodeFs.readSync = function (fd, buf, off, len, ...rest) {
+    const f = fds.get(fd);
+    if (!f) return saved.readSync.call(this, fd, buf, off, len, ...rest);
+    const n = f.data.copy(buf, off, f.at, f.at + len);
+    f.at += n;
+    return n;
+  };
+  nodeFs.closeSync = function (fd) {
+    if (!fds.delete(fd)) return saved.closeSync.call(this, fd);
+  };
+  try {
+    const lib = load(demoLib(), { header: '/virtual.asar/lib.h' });
+    assert.equal(lib.constants.LIB_ANSWER, 42);
+    assert.equal(lib.demo_add(40, 2), 42);
+    assert.equal(fds.size, 0, 'every file it opened is closed');
+    assert.match(typings('/virtual.asar/lib.h'), /readonly LIB_ANSWER: 42/);
+    // The same limits: only regular files.
+    assert.throws(() => load(demoLib(), { header: '/virtual.asar/dir' }), { code: 'ERR_LOAD', message: /not a regular file/ });
+    assert.throws(() => load(demoLib(), { header: '/virtual.asar/none.h' }), { code: 'ERR_LOAD', message: /none\.h/ });
+  } finally {
+    Object.assign(nodeFs, saved);
+  }
 });
 
 test('zlib through zlib.h: compress and uncompress round-trip; zlibVersion() matches ZLIB_VERSION', (t) => {
@@ -231,7 +293,7 @@ test('typings(): the generated d.ts for the demo header type-checks with tsc --s
   assert.match(dts, /\/\*\*\n \* A point on the plane\.\n \*\/\nexport interface demo_point \{\n  x: number\n  y: number\n\}/);
   assert.match(dts, /Adds two numbers\./);
   assert.match(dts, /readonly demo_add: CFunction<\[a: number \| bigint, b: number \| bigint\], number>/);
-  assert.match(dts, /readonly demo_move: CFunction<\[p: Partial<demo_point>, dx: number \| bigint, dy: number \| bigint\], demo_point>/);
+  assert.match(dts, /readonly demo_move: CFunction<\[p: Input\.demo_point, dx: number \| bigint, dy: number \| bigint\], demo_point>/);
   assert.match(dts, /readonly DEMO_VERSION: "2\.1\.0"/);
   assert.match(dts, /readonly DEMO_BIG: 18446744073709551615n/);
   const usage = `
@@ -346,6 +408,79 @@ test('the koffi-parity API is typed: func(), call(), decode()/encode() over buff
   `;
   const out = typecheck({ 'use.ts': usage });
   assert.equal(out, '', out);
+});
+
+test('typings accept exactly what the runtime accepts: every kind of parameter, every kind of JS value', () => {
+  const { makePointer } = require('..');
+  const so = cLibrary('kinds', ['-I', headers], path.join(headers, 'kinds.c'));
+  const header = path.join(headers, 'kinds.h');
+  const lib = load(so, { header });
+  const p = makePointer(64);
+  // [runtime value, the same in TypeScript]
+  const values = [
+    [1, '1'],
+    [1n, '1n'],
+    ['x', "'x'"],
+    [true, 'true'],
+    [null, 'null'],
+    [p, 'p'],
+    [new Uint8Array(8), 'new Uint8Array(8)'],
+    [new ArrayBuffer(8), 'new ArrayBuffer(8)'],
+    [new DataView(new ArrayBuffer(8)), 'new DataView(new ArrayBuffer(8))'],
+    [[], '[]'],
+    [[1], '[1]'],
+    [['x'], "['x']"],
+    [[null], '[null]'],
+    [{}, '{}'],
+    [{ x: 1 }, '{ x: 1 }'],
+    [{ x: 1n, y: 2 }, '{ x: 1n, y: 2 }'],
+    [{ z: 1 }, '{ z: 1 }'],
+    // (The runtime does not look at a function's parameters, nor TypeScript at a missing one.)
+    [() => 0, '() => 0'],
+  ];
+  let lines = '';
+  let accepted = 0;
+  let refused = 0;
+  for (const name of Object.keys(lib.functions).filter((n) => n.startsWith('k_'))) {
+    for (const [v, ts] of values) {
+      let ok = true;
+      try {
+        lib.functions[name](typeof v === 'object' && v !== null && !(v instanceof ArrayBuffer) && !ArrayBuffer.isView(v) && v !== p ? structuredClone(v) : v);
+      } catch {
+        ok = false;
+      }
+      if (ok) accepted++;
+      else refused++;
+      lines += `${ok ? '' : '// @ts-expect-error the runtime refuses it\n'}lib.${name}(${ts})\n`;
+    }
+  }
+  assert.ok(accepted > 80 && refused > 200, `${accepted} accepted, ${refused} refused`);
+  const usage = `
+    import { load, makePointer } from 'cshared'
+    import type { Kinds, kpt, kbig } from './kinds'
+    const lib = load<Kinds>('./libkinds.so', { header: './kinds.h' })
+    const p = makePointer(64)
+    ${lines}
+    // Results, and the bigint option.
+    const n: number | bigint = lib.r_i64()
+    const s: string | null = lib.r_cstr()
+    const pt: kpt = lib.r_struct()
+    const b: kbig = lib.r_big()
+    const big = load<Kinds<true>>('./libkinds.so', { header: './kinds.h', bigint: true })
+    const i: bigint = big.r_i64()
+    const id: bigint = big.r_big().id
+    // @ts-expect-error with { bigint: true }, a 64-bit result is a bigint
+    const notNumber: number = big.r_u64()
+    const small: number = big.r_int()
+    void [n, s, pt, b, i, id, notNumber, small]
+  `;
+  const out = typecheck({ 'kinds.d.ts': typings(header), 'use.ts': usage });
+  assert.equal(out, '', out);
+  // And at run time, with { bigint: true }:
+  const bigLib = load(so, { header, bigint: true });
+  assert.equal(typeof bigLib.r_i64(), 'bigint');
+  assert.equal(typeof bigLib.r_big().id, 'bigint');
+  assert.equal(typeof bigLib.r_int(), 'number');
 });
 
 test('lib.func() is typed from its prototype string', () => {

@@ -380,3 +380,40 @@ test('strings written into C memory: encode() outside a call is the caller\'s (f
   // Those were the call's: free() does not take them.
   for (let i = 0; i < 1000; i++) labelLen(() => ({ text: 'abc', n: 0 }));
 });
+
+test('disposable string types free what they point to once read: results, out-parameters, struct fields', () => {
+  const { disposable, pointer, struct } = cshared;
+  const lib = load(callbacks());
+  const countFree = lib.func('void count_free(void *p)');
+  const freed = lib.func('int freed_count(void)');
+  const Str = disposable('char *', countFree);
+  const f0 = freed();
+  assert.equal(lib.func('make_str', Str, ['const char *'])('abc'), 'abc');
+  assert.equal(freed(), f0 + 1);
+  const out = [null];
+  lib.func('make_out', 'void', [pointer(Str)])(out);
+  assert.deepEqual(out, ['out!']);
+  assert.equal(freed(), f0 + 2);
+  const Msg = struct('msg_d', { text: Str, n: 'int' });
+  assert.deepEqual(lib.func('make_msg', Msg, [])(), { text: 'field', n: 5 });
+  assert.equal(freed(), f0 + 3);
+  // koffi's spelling: 'char *!' frees with libc free().
+  const viaLibc = lib.func('make_str', 'char *!', ['const char *']);
+  for (let i = 0; i < 1000; i++) assert.equal(viaLibc('x'), 'x');
+  assert.equal(disposable('char *').name, 'char *!');
+  // A Pointer to the free function works too; only string types can be disposable.
+  assert.equal(lib.func('make_str', disposable('char *', lib.symbol('count_free')), ['const char *'])('y'), 'y');
+  assert.equal(freed(), f0 + 4);
+  assert.throws(() => disposable('int *'), { code: 'ERR_ARG_TYPE', message: /string type/ });
+  assert.throws(() => disposable('char *', () => {}), { code: 'ERR_ARG_TYPE' });
+  assert.throws(() => lib.func('make_str', 'int!', ['const char *']), { code: 'ERR_ARG_TYPE' });
+});
+
+test('SAL annotations and calling conventions in prototypes', () => {
+  const lib = load(callbacks());
+  const outInt = lib.func('int __cdecl out_int(_Out_ int *out)');
+  const out = [0];
+  assert.equal(outInt(out), 1);
+  assert.deepEqual(out, [1234]);
+  assert.equal(lib.func('size_t __stdcall u16_len(_In_z_ const char16_t *s)')('abc'), 3);
+});

@@ -7,20 +7,27 @@
 //   - under this Node with CSHARED_FAST=off (every call through Node-API);
 //   - under Node 26 from npm (accel/build.js installs it into build/nodes/),
 //     with its accelerator and with CSHARED_FAST=off.
-// Left out: fast.test.js (it runs every Node and setting itself),
-// install.test.js and runtimes.test.js (other installs and runtimes), and
-// layers.test.js (reads source). `--majors=22,24,26` picks the other Nodes.
+// The files are those that make calls (the scalar-heavy ones and the
+// callbacks, async, workers and Go around them); fast.test.js runs every
+// Node and setting itself, and the rest read headers, types or packages,
+// which the accelerator does not touch. `--majors=22,24,26` picks the
+// other Nodes; `--all` runs every test file but fast.test.js.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const accel = require('../accel/build');
 
 const root = path.join(__dirname, '..');
-const SKIP = new Set(['fast.test.js', 'install.test.js', 'runtimes.test.js', 'layers.test.js']);
+const CALLS = [
+  'core', 'strict', 'errors', 'fastpath', 'parity', 'properties', 'safety', 'layout', 'variadic',
+  'callbacks', 'async', 'async-buffers', 'workers', 'soak', 'leaks', 'go', 'go-types',
+];
+const all = process.argv.includes('--all');
 const files = fs
   .readdirSync(__dirname)
-  .filter((f) => f.endsWith('.test.js') && !SKIP.has(f))
+  .filter((f) => f.endsWith('.test.js') && f !== 'fast.test.js' && (all || CALLS.includes(f.slice(0, -'.test.js'.length))))
   .map((f) => path.join('__test__', f));
+if (!all && files.length !== CALLS.length) throw new Error(`__test__/paths.js: some of ${CALLS.join(', ')} are missing`);
 const arg = process.argv.find((a) => a.startsWith('--majors='));
 const majors = (arg ? arg.slice('--majors='.length) : '26').split(',').map(Number);
 

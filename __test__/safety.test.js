@@ -148,3 +148,10 @@ test('process.exit() inside a callback a C thread calls during an async call exi
   assert.equal(e.error, undefined, 'the child hung');
   assert.equal(e.status, 0, e.stderr);
 });
+
+test('terminating a worker while a C thread waits on its callback releases the thread; the pool goes on', () => {
+  const r = child('worker-terminate.js', [callbacks()], { timeout: 30000 });
+  assert.equal(r.error, undefined, 'the child hung');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'after terminate 42\n');
+});

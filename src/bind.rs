@@ -24,10 +24,12 @@ pub enum Target<'a> {
     Address(*const c_void),
 }
 
-/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`.
+/// Binds `sig`, found at `symbol` in `lib`, as a JS function named `name`;
+/// `header`'s type names are those a variadic call's extra arguments may use.
 ///
 /// # Safety
 /// `env` must be the current environment.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn bind(
     env: napi_env,
     state: &Rc<EnvState>,
@@ -36,6 +38,7 @@ pub unsafe fn bind(
     symbol: Target,
     sig: &Signature,
     opts: Options,
+    header: Option<&Rc<crate::header::Header>>,
 ) -> Result<Value> {
     unsafe {
         let what = || format!("cannot bind {name}()");
@@ -49,6 +52,15 @@ pub unsafe fn bind(
             Target::Symbol(s) => lib.symbol(s)?,
             Target::Address(a) => a,
         };
+        // The same function bound again (`lib.func(proto)` in a loop): the
+        // function made before, while it is alive. It behaves the same, and
+        // making another would cost native memory that only its finalizer
+        // frees, which Node-API runs when the event loop turns.
+        let cache_key = (Rc::as_ptr(lib) as usize, bound_hash(name, sig, opts));
+        let fits = |b: &Bound| b.fnptr == fnptr && b.opts == opts && *b.name == *name && b.sig.interchangeable(sig);
+        if let Some(f) = state.find_bound(env, cache_key, fits) {
+            return Ok(f);
+        }
         let cif = match plan.route {
             Route::Ffi if plan.variadic => None,
             Route::Ffi => {
@@ -81,6 +93,8 @@ pub unsafe fn bind(
         let bound = Bound {
             opts,
             name: Arc::from(name),
+            sig: sig.clone(),
+            cache_key: Some(cache_key),
             plan,
             fnptr,
             lib: lib.clone(),
@@ -88,6 +102,7 @@ pub unsafe fn bind(
             avalues,
             natives,
             var_cifs: Default::default(),
+            header: header.cloned(),
             last_string: Default::default(),
             fast,
         };
@@ -111,6 +126,8 @@ pub unsafe fn bind(
                 drop(Box::from_raw(data));
                 check(status, "napi_add_finalizer")?;
             }
+            // Not kept, it is only made again next time.
+            let _ = state.keep_bound(env, cache_key, f, id);
             Ok(f)
         })();
         if made.is_err() {
@@ -205,7 +222,36 @@ unsafe fn bigint(env: napi_env, v: i128) -> Result<Value> {
     }
 }
 
-unsafe extern "C" fn finalize_bound(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+/// What a bound function is kept under, with its library's address: its
+/// name, options and the outline of its signature (cheap to hash; what
+/// shares a hash is told apart by `Signature::interchangeable`).
+fn bound_hash(name: &str, sig: &Signature, opts: Options) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn outline(t: &Type, h: &mut impl Hasher) {
+        std::mem::discriminant(t).hash(h);
+        match t {
+            Type::Char(i) | Type::Int(i) => (i.bytes, i.signed).hash(h),
+            Type::Pointer(p) => p.to_const.hash(h),
+            Type::Array(a) => a.len.hash(h),
+            Type::Record(r) => r.name.hash(h),
+            _ => {}
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (name, opts.bigint, opts.free, sig.variadic, sig.params.len()).hash(&mut h);
+    outline(&sig.ret, &mut h);
+    for p in &sig.params {
+        p.name.hash(&mut h);
+        outline(&p.ty, &mut h);
+    }
+    h.finish()
+}
+
+unsafe extern "C" fn finalize_bound(env: napi_env, data: *mut c_void, _hint: *mut c_void) {
     let boxed = unsafe { Box::from_raw(data as *mut (Rc<EnvState>, u32)) };
-    boxed.0.remove(boxed.1);
+    let (state, id) = (&boxed.0, boxed.1);
+    if let Some(key) = state.bound(id).and_then(|b| b.cache_key) {
+        unsafe { state.forget_bound(env, key, id) };
+    }
+    state.remove(id);
 }

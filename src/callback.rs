@@ -664,7 +664,9 @@ unsafe fn cb_type(env: napi_env, state: &EnvState, sig: &Signature, name: &str) 
         js::call(env, factory, &[views, r])?
     };
     let adapter_ref = unsafe { js::new_ref(env, adapter)? };
+    let id = state.callbacks.borrow_mut().new_type_id();
     let t = Rc::new(CbType::new(CbShared {
+        id,
         name: Arc::from(name),
         plan,
         cif,
@@ -731,17 +733,74 @@ pub unsafe fn register(
     unsafe {
         let name = function_name(env, f);
         let ty = cb_type(env, state, sig, &name)?;
-        // A registered closure gets its own slot and never goes back to a pool.
-        let slot = new_slot(&ty.shared, &state.link)?;
-        let func = js::new_ref(env, f)?;
-        let on_error = match on_error {
-            Some(h) => Some(js::new_ref(env, h)?),
-            None => None,
+        // A registered closure gets its own slot and never goes back to a
+        // pool. Its closure is never freed, so a slot is for good: the same
+        // function registered again with the same type, after
+        // `unregister()`, gets its slot back (C calling the old address then
+        // reaches that very function, registered again). Any other function
+        // gets a new one, so that a stale address never reaches it.
+        let slot = match revive(env, state, &ty.shared, f) {
+            Some(slot) => slot,
+            None => new_slot(&ty.shared, &state.link)?,
+        };
+        let func = js::new_ref(env, f);
+        let on_error = match (&func, on_error) {
+            (Ok(_), Some(h)) => Some(js::new_ref(env, h)),
+            _ => None,
+        };
+        let (func, on_error) = match (func, on_error.transpose()) {
+            (Ok(func), Ok(on_error)) => (func, on_error),
+            (func, _) => {
+                // Not registered: dead, as it was or would have been.
+                if let Ok(r) = func {
+                    sys::napi_delete_reference(env, r);
+                }
+                if slot.state() == SlotState::Dead {
+                    bury(env, state, &slot, f);
+                }
+                return Err(Error::new(Code::Internal, "cannot keep the callback's function"));
+            }
         };
         slot.register(func, on_error);
         let addr = slot.code() as usize;
         state.callbacks.borrow_mut().add_registered(slot);
         Ok(addr)
+    }
+}
+
+/// The dead slot of `f` (a JS function) and this type, if `f` was
+/// registered with it before and unregistered. The prelude keeps their
+/// code addresses in a WeakMap by function; what it returns is only taken
+/// if it is a dead slot of this type.
+unsafe fn revive(env: napi_env, state: &EnvState, shared: &Arc<CbShared>, f: Value) -> Option<Arc<Slot>> {
+    unsafe {
+        let take = state.helper(env, c"reviveCallback").ok()?;
+        let found = js::call(env, take, &[f, js::number(env, f64::from(shared.id)).ok()?]).ok()?;
+        if !js::is_array(env, found) {
+            return None;
+        }
+        let lo = js::get_f64(env, js::get_element(env, found, 0).ok()?).ok()?;
+        let hi = js::get_f64(env, js::get_element(env, found, 1).ok()?).ok()?;
+        let addr = (hi as u64) << 32 | lo as u64;
+        state.callbacks.borrow_mut().take_dead(addr as usize, shared)
+    }
+}
+
+/// Notes `slot`, dead, as `f`'s for its type (see `revive`).
+unsafe fn bury(env: napi_env, state: &EnvState, slot: &Arc<Slot>, f: Value) {
+    unsafe {
+        state.callbacks.borrow_mut().add_dead(slot.clone());
+        let addr = slot.code() as usize as u64;
+        let _ = (|| -> Result<()> {
+            let keep = state.helper(env, c"buryCallback")?;
+            let args = [
+                f,
+                js::number(env, f64::from(slot.shared().id))?,
+                js::number(env, (addr & 0xffff_ffff) as f64)?,
+                js::number(env, (addr >> 32) as f64)?,
+            ];
+            js::call(env, keep, &args).map(|_| ())
+        })();
     }
 }
 
@@ -755,7 +814,14 @@ pub unsafe fn unregister(env: napi_env, state: &EnvState, addr: usize) -> Result
                 "unregister(): that Pointer is not a registered callback",
             )
         })?;
+        let f = match slot.func() {
+            Func::Ref(r) => js::deref(env, *r).ok(),
+            _ => None,
+        };
         slot.kill(env);
+        if let Some(f) = f {
+            bury(env, state, &slot, f);
+        }
         Ok(())
     }
 }

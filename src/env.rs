@@ -14,6 +14,7 @@ use crate::cdecl::Scope;
 use crate::error::{check, Code, Error, Result};
 use crate::js::{self, Value};
 use crate::library::LibCore;
+use crate::types::Signature;
 use napi::sys::{self, napi_env};
 use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut, UnsafeCell};
 use std::collections::HashMap;
@@ -135,7 +136,7 @@ const SCRATCH: usize = 4 * SCRATCH_WORD;
 // ----- bound functions -----
 
 /// How a function is bound.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// Return 64-bit integers as bigint always.
     pub bigint: bool,
@@ -148,7 +149,7 @@ pub struct Options {
 /// `char *` fields of its struct result, what it leaves in `char **`
 /// out-parameters): nobody, libc's `free()`, or a `void f(void *)` of the
 /// library, at this address.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Free {
     #[default]
     No,
@@ -193,6 +194,11 @@ impl Free {
 pub struct Bound {
     pub opts: Options,
     pub name: Arc<str>,
+    /// The signature as declared: binding it again (same library, name,
+    /// symbol and options) hands out this function while it is alive.
+    pub sig: Signature,
+    /// Where the function is kept in `EnvState::bound_cache`.
+    pub cache_key: Option<BoundKey>,
     pub plan: Plan,
     pub fnptr: *const c_void,
     pub lib: Rc<LibCore>,
@@ -204,6 +210,11 @@ pub struct Bound {
     pub natives: Vec<usize>,
     /// Variadic functions: a cif per list of extra argument types.
     pub var_cifs: RefCell<HashMap<String, Rc<CallIf>>>,
+    /// The type names the extra arguments' types may use besides the
+    /// builtin and `cdef()` ones: the library's header's.
+    /// The library's header, whose type names a variadic call's extra
+    /// arguments may use.
+    pub header: Option<Rc<crate::header::Header>>,
     /// The bytes of the last C string result the wrapper holds as `last`.
     pub last_string: RefCell<Option<Vec<u8>>>,
     /// Its wrapper calls `invf` (`Plan::fast_safe`, with the accelerator),
@@ -295,6 +306,8 @@ impl EnvLink {
 
 /// What a callback type's closures share on every thread.
 pub struct CbShared {
+    /// Tells the types of one environment apart (see `callback::register`).
+    pub id: u32,
     pub name: Arc<str>,
     pub plan: CallbackPlan,
     pub cif: CallIf,
@@ -490,8 +503,13 @@ impl CbType {
 #[derive(Default)]
 pub struct Callbacks {
     types: HashMap<String, Rc<CbType>>,
+    /// The id of the next type.
+    next_id: u32,
     /// Registered callbacks by code address.
     registered: HashMap<usize, Arc<Slot>>,
+    /// Unregistered ones, by code address, that the same JS function may
+    /// get back (see `callback::register`).
+    dead: HashMap<usize, Arc<Slot>>,
 }
 
 impl Callbacks {
@@ -503,12 +521,32 @@ impl Callbacks {
         self.types.insert(key, t);
     }
 
+    /// An id for a new type.
+    pub fn new_type_id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id
+    }
+
     pub fn add_registered(&mut self, slot: Arc<Slot>) {
         self.registered.insert(slot.code as usize, slot);
     }
 
     pub fn take_registered(&mut self, addr: usize) -> Option<Arc<Slot>> {
         self.registered.remove(&addr)
+    }
+
+    /// Keeps `slot`, dead, for its function to get back.
+    pub fn add_dead(&mut self, slot: Arc<Slot>) {
+        self.dead.insert(slot.code as usize, slot);
+    }
+
+    /// The dead slot at code address `addr`, if it is one of type `shared`
+    /// (taken out; what the prelude said is checked here).
+    pub fn take_dead(&mut self, addr: usize, shared: &Arc<CbShared>) -> Option<Arc<Slot>> {
+        match self.dead.get(&addr) {
+            Some(s) if s.state() == SlotState::Dead && Arc::ptr_eq(&s.shared, shared) => self.dead.remove(&addr),
+            _ => None,
+        }
     }
 }
 
@@ -730,6 +768,8 @@ pub struct EnvState {
     /// The errno the next foreign call starts with (`errno(value)`); 0 after.
     pub errno_start: Cell<i32>,
     refs: OnceCell<Refs>,
+    /// `(path) => new Library(...)` (src/api/library.js).
+    library_maker: OnceCell<sys::napi_ref>,
     bound: RefCell<Slab>,
     factories: RefCell<HashMap<String, sys::napi_ref>>,
     /// The field names of structs converted natively, as JS arrays, by
@@ -751,6 +791,53 @@ pub struct EnvState {
     type_names: RefCell<HashMap<String, crate::types::Type>>,
     /// The fast path's state (src/fast.rs).
     pub fast: Fast,
+    /// The `CType` objects alive, held weakly, by `Type::shape_hash` (see
+    /// `marshal::ctype::ctype_value`).
+    ctypes: RefCell<WeakRefs<u64>>,
+    /// The bound functions alive, held weakly, by library and how they
+    /// were bound (see `bind::bind`); each with its id.
+    bound_cache: RefCell<HashMap<BoundKey, Vec<(sys::napi_ref, u32)>>>,
+}
+
+/// A bound function's library (its `LibCore`'s address, which stays its
+/// own while a function bound from it is alive) and a hash of its name,
+/// signature and options.
+pub type BoundKey = (usize, u64);
+
+/// Weak references to JS objects, by a key; references to collected
+/// objects are deleted when met, and all of them whenever the count has
+/// doubled since the last sweep.
+pub struct WeakRefs<K> {
+    map: HashMap<K, Vec<sys::napi_ref>>,
+    count: usize,
+    sweep_at: usize,
+}
+
+impl<K> Default for WeakRefs<K> {
+    fn default() -> Self {
+        WeakRefs {
+            map: HashMap::new(),
+            count: 0,
+            sweep_at: 256,
+        }
+    }
+}
+
+/// The object a weak reference holds, or `None` once it was collected.
+unsafe fn weak_value(env: napi_env, r: sys::napi_ref) -> Option<Value> {
+    let mut v = null_mut();
+    let status = unsafe { sys::napi_get_reference_value(env, r, &mut v) };
+    (status == sys::Status::napi_ok && !v.is_null()).then_some(v)
+}
+
+/// A weak reference to `v` (an object).
+unsafe fn weak_ref(env: napi_env, v: Value) -> Result<sys::napi_ref> {
+    let mut r = null_mut();
+    check(
+        unsafe { sys::napi_create_reference(env, v, 0, &mut r) },
+        "napi_create_reference",
+    )?;
+    Ok(r)
 }
 
 #[derive(Default)]
@@ -805,6 +892,7 @@ impl EnvState {
                 last_errno: Cell::new(0),
                 errno_start: Cell::new(0),
                 refs: OnceCell::new(),
+                library_maker: OnceCell::new(),
                 bound: RefCell::new(Slab::default()),
                 factories: RefCell::new(HashMap::new()),
                 field_lists: RefCell::new(HashMap::new()),
@@ -815,6 +903,8 @@ impl EnvState {
                 has_call_allocs: Cell::new(false),
                 type_names: RefCell::new(HashMap::new()),
                 fast: Fast::new(),
+                ctypes: RefCell::new(WeakRefs::default()),
+                bound_cache: RefCell::new(HashMap::new()),
             });
             SOLE.with(|s| {
                 if s.get().is_null() {
@@ -891,6 +981,32 @@ impl EnvState {
         }
     }
 
+    /// Keeps the function that makes `Library` objects.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn set_library_maker(&self, env: napi_env, make: Value) -> Result<()> {
+        unsafe {
+            let r = js::new_ref(env, make)?;
+            if self.library_maker.set(r).is_err() {
+                sys::napi_delete_reference(env, r);
+            }
+            Ok(())
+        }
+    }
+
+    /// The function that makes `Library` objects.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn library_maker(&self, env: napi_env) -> Result<Value> {
+        let r = self
+            .library_maker
+            .get()
+            .ok_or_else(|| Error::new(Code::Internal, "Library is not set up in this environment"))?;
+        unsafe { js::deref(env, *r) }
+    }
+
     fn refs(&self) -> Result<&Refs> {
         self.refs
             .get()
@@ -918,7 +1034,9 @@ impl EnvState {
             }
             let f = compile(env, &format!("(function (V, R) {{\n{source}\n}})"))?;
             let r = js::new_ref(env, f)?;
-            self.factories.borrow_mut().insert(source.to_string(), r);
+            let mut factories = self.factories.borrow_mut();
+            forget_some(env, &mut factories);
+            factories.insert(source.to_string(), r);
             Ok(f)
         }
     }
@@ -948,7 +1066,9 @@ impl EnvState {
             let f = compile(env, &format!("(function (V) {{\n{text}\n}})"))?;
             let make = js::call(env, f, &[self.views(env)?])?;
             let r = js::new_ref(env, make)?;
-            self.makers.borrow_mut().insert(key, r);
+            let mut makers = self.makers.borrow_mut();
+            forget_some(env, &mut makers);
+            makers.insert(key, r);
             Ok(make)
         }
     }
@@ -995,6 +1115,74 @@ impl EnvState {
             names.clear();
         }
         names.insert(name, ty);
+    }
+
+    /// The `CType` object alive for a type of hash `hash` that `fits`, if
+    /// there is one.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn find_ctype(&self, env: napi_env, hash: u64, fits: impl Fn(Value) -> bool) -> Option<Value> {
+        unsafe { find_weak(env, &self.ctypes, &hash, fits) }
+    }
+
+    /// Notes `v`, a new `CType` object, under `hash`.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn add_ctype(&self, env: napi_env, hash: u64, v: Value) -> Result<()> {
+        unsafe { add_weak(env, &self.ctypes, hash, v) }
+    }
+
+    /// The bound function alive under `key` whose `Bound` `fits`, if any.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn find_bound(&self, env: napi_env, key: BoundKey, fits: impl Fn(&Bound) -> bool) -> Option<Value> {
+        unsafe {
+            // Copied out: no borrow is held across Node-API calls.
+            let entries = self.bound_cache.borrow().get(&key).cloned().unwrap_or_default();
+            for (r, id) in entries {
+                match weak_value(env, r) {
+                    Some(f) if self.bound(id).is_some_and(|b| fits(&b)) => return Some(f),
+                    Some(_) => {}
+                    // Collected, its finalizer not run yet: forgotten now.
+                    None => self.forget_bound(env, key, id),
+                }
+            }
+            None
+        }
+    }
+
+    /// Keeps `f`, the bound function with id `id`, under `key` (weakly).
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn keep_bound(&self, env: napi_env, key: BoundKey, f: Value, id: u32) -> Result<()> {
+        unsafe {
+            let r = weak_ref(env, f)?;
+            self.bound_cache.borrow_mut().entry(key).or_default().push((r, id));
+            Ok(())
+        }
+    }
+
+    /// Forgets the bound function with id `id` kept under `key`.
+    ///
+    /// # Safety
+    /// `env` must be the current environment.
+    pub unsafe fn forget_bound(&self, env: napi_env, key: BoundKey, id: u32) {
+        let mut cache = self.bound_cache.borrow_mut();
+        if let Some(list) = cache.get_mut(&key) {
+            list.retain(|&(r, i)| {
+                if i == id {
+                    unsafe { sys::napi_delete_reference(env, r) };
+                }
+                i != id
+            });
+            if list.is_empty() {
+                cache.remove(&key);
+            }
+        }
     }
 
     pub fn insert(&self, bound: Bound) -> Result<u32> {
@@ -1232,6 +1420,88 @@ impl EnvState {
             let addr = std::ptr::read_unaligned(self.buf.add(SCRATCH) as *const u64);
             Ok(Some(addr as usize))
         }
+    }
+}
+
+/// Before a cache of compiled functions grows past 1,024: a program that
+/// makes new shapes on the fly starts over (what was made stays alive
+/// where it is used).
+fn forget_some(env: napi_env, cache: &mut HashMap<String, sys::napi_ref>) {
+    if cache.len() >= 1024 {
+        for (_, r) in cache.drain() {
+            unsafe { sys::napi_delete_reference(env, r) };
+        }
+    }
+}
+
+/// The first object alive under `key` that `fits`; references to collected
+/// objects met on the way are deleted.
+unsafe fn find_weak<K: std::hash::Hash + Eq + Clone>(
+    env: napi_env,
+    cell: &RefCell<WeakRefs<K>>,
+    key: &K,
+    fits: impl Fn(Value) -> bool,
+) -> Option<Value> {
+    unsafe {
+        let refs = cell.borrow().map.get(key).cloned().unwrap_or_default();
+        let mut dead = Vec::new();
+        let mut found = None;
+        for r in refs {
+            match weak_value(env, r) {
+                Some(v) => {
+                    if fits(v) {
+                        found = Some(v);
+                        break;
+                    }
+                }
+                None => dead.push(r),
+            }
+        }
+        if !dead.is_empty() {
+            let mut w = cell.borrow_mut();
+            if let Some(list) = w.map.get_mut(key) {
+                list.retain(|r| !dead.contains(r));
+                if list.is_empty() {
+                    w.map.remove(key);
+                }
+            }
+            w.count -= dead.len().min(w.count);
+            for r in dead {
+                sys::napi_delete_reference(env, r);
+            }
+        }
+        found
+    }
+}
+
+unsafe fn add_weak<K: std::hash::Hash + Eq + Clone>(
+    env: napi_env,
+    cell: &RefCell<WeakRefs<K>>,
+    key: K,
+    v: Value,
+) -> Result<()> {
+    unsafe {
+        let r = weak_ref(env, v)?;
+        let mut w = cell.borrow_mut();
+        w.map.entry(key).or_default().push(r);
+        w.count += 1;
+        if w.count >= w.sweep_at {
+            let mut live = 0;
+            w.map.retain(|_, list| {
+                list.retain(|&r| {
+                    let alive = weak_value(env, r).is_some();
+                    if !alive {
+                        sys::napi_delete_reference(env, r);
+                    }
+                    alive
+                });
+                live += list.len();
+                !list.is_empty()
+            });
+            w.count = live;
+            w.sweep_at = (2 * live).max(256);
+        }
+        Ok(())
     }
 }
 

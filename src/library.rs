@@ -17,7 +17,8 @@ pub struct LibCore {
     busy: Cell<u32>,
     /// The types of the library's header. Pointers to structs declared
     /// before their definition do not own them (see `types::PointerType`),
-    /// so they live as long as any function bound from the library.
+    /// so they live as long as any function bound from the library, or
+    /// until `close()`.
     types: RefCell<Option<std::rc::Rc<crate::header::Header>>>,
 }
 
@@ -111,6 +112,12 @@ impl LibCore {
     /// Marks the library closed and unloads it once no call is running.
     pub fn close(&self) {
         self.closed.set(true);
+        // Functions bound from it are not called again, and their call
+        // plans own what a call still in flight needs: the header's types
+        // go now, not when the last of those functions is collected (a
+        // pointer to a struct that only they held then reads as an opaque
+        // struct of that name).
+        self.types.borrow_mut().take();
         self.unload_if_idle();
     }
 

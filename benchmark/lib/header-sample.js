@@ -46,6 +46,14 @@ const tasks = {
     if (n < 100) throw new Error(`only ${n} sqlite3 functions bound`);
     return t;
   },
+  // Preprocess and parse a library's header (with the system headers it includes).
+  parse() {
+    const t0 = start();
+    const lib = cs.load(job.parse.lib, job.parse.options);
+    const t = ms(t0);
+    if (Object.keys(lib.functions).length < 5) throw new Error(`only ${Object.keys(lib.functions).length} functions`);
+    return t;
+  },
   // 1,000 lib.func() calls of varied signatures against one library.
   bind1000() {
     const lib = cs.load(job.many.lib);

@@ -9,13 +9,14 @@ use cshared_core::call::codegen::{wrapper_source, Options as CodegenOptions};
 use cshared_core::call::Plan;
 use cshared_core::header::{self, Options};
 use cshared_core::typings;
-use cshared_fuzz::{defines, include_dirs, main_file, MemFs, MAIN_DISPLAY};
+use cshared_fuzz::{defines, include_dirs, main_file, system_dirs, MemFs, MAIN_DISPLAY};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let opts = Options {
         include_dirs: include_dirs(),
         defines: defines(),
+        system_dirs: Some(system_dirs()),
     };
     let Ok(h) = header::read(main_file(data), &opts, &MemFs) else {
         return;

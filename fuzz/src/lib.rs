@@ -8,6 +8,7 @@
 use cshared_core::cdecl::lexer;
 use cshared_core::cdecl::parser::Parser;
 use cshared_core::cdecl::preproc::{FileSource, Options, SourceFile};
+use cshared_core::cdecl::target::SystemDir;
 use cshared_core::cdecl::{Names, Scope};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,16 @@ pub const MAIN_DISPLAY: &str = "main.h";
 /// `#include <...>` and `#include_next` search these, in order.
 pub fn include_dirs() -> Vec<PathBuf> {
     vec![PathBuf::from("inc"), PathBuf::from("inc2")]
+}
+
+/// The system search path (after cshared's own compiler headers): files
+/// found there are system headers, whose declarations serve the header but
+/// are not the library's.
+pub fn system_dirs() -> Vec<SystemDir> {
+    vec![SystemDir {
+        path: PathBuf::from("sys"),
+        os_only: false,
+    }]
 }
 
 /// Object-like macros given as options, as a user of `cshared` would.
@@ -94,6 +105,23 @@ const FILES: &[(&str, &str)] = &[
     ),
     // An absolute path.
     ("/abs/z.h", "#pragma once\nint z;\n"),
+    // System headers (on the system path): a C library's stdio.h, with GNU
+    // extensions, and what it includes.
+    (
+        "sys/stdio.h",
+        "#ifndef _STDIO_H\n#define _STDIO_H\n#include <bits/types.h>\n#define __need_size_t\n#include <stddef.h>\n\
+         #define __need___va_list\n#include <stdarg.h>\n#define EOF (-1)\ntypedef struct _IO_FILE FILE;\n\
+         extern int fscanf (FILE *__restrict __stream, const char *__restrict __format, ...)\n\
+           __asm__ (\"\" \"__isoc99_fscanf\") __attribute__ ((__nothrow__ , __leaf__));\n\
+         extern int vprintf (const char *__restrict __format, __gnuc_va_list __arg);\n\
+         static __inline int __getc_unlocked_body(FILE *f) { return ({ int c = 0; c; }); }\n#endif\n",
+    ),
+    (
+        "sys/bits/types.h",
+        "#pragma once\n__extension__ typedef long long int __quad_t;\ntypedef int __pid_t;\n\
+         typedef int register_t __attribute__ ((__mode__ (__word__)));\n\
+         typedef __typeof__(sizeof(int)) __size_type;\n#define __ENOENT 2\n",
+    ),
 ];
 
 /// The fixed files, served from memory.
@@ -123,6 +151,7 @@ pub fn main_file(data: &[u8]) -> SourceFile {
 pub fn preproc_options() -> Options {
     Options {
         include_dirs: include_dirs(),
+        system_dirs: system_dirs(),
         defines: defines(),
         max_tokens: 200_000,
         ..Options::default()
@@ -164,14 +193,14 @@ mod tests {
     #[test]
     fn fixtures_work() {
         let src = b"#include \"a.h\"\n#include \"guard.h\"\n#include \"macros.h\"\n#include \"sub/inner.h\"\n\
-                    #include \"zconf.h\"\n#include <a.h>\n#include <pkg/b.h>\n#include \"/abs/z.h\"\nint end;\n";
+                    #include \"zconf.h\"\n#include <a.h>\n#include <pkg/b.h>\n#include \"/abs/z.h\"\n#include <stdio.h>\nint end;\n";
         let out = match preprocess(main_file(src), &preproc_options(), &MemFs) {
             Ok(out) => out,
             Err(e) => panic!("{e}"),
         };
         let texts: Vec<&str> = out.tokens.iter().map(|t| &*t.text).collect();
         for name in [
-            "a", "g_open", "x107", "sibling", "deeper", "uLongf", "inc_a", "inc2_a", "pkg_b", "z", "end",
+            "a", "g_open", "x107", "sibling", "deeper", "uLongf", "inc_a", "inc2_a", "pkg_b", "z", "fscanf", "end",
         ] {
             assert!(texts.contains(&name), "{name} not in {texts:?}");
         }
@@ -204,6 +233,7 @@ mod seed_tests {
         let opts = header::Options {
             include_dirs: include_dirs(),
             defines: defines(),
+            system_dirs: Some(system_dirs()),
         };
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

@@ -1,4 +1,11 @@
 //! `load()` and the `Library` class.
+//!
+//! `Library` is a JS class (`library.js`): its native state (`LibState`) is
+//! wrapped on each object by `load()`, and taken off and freed by
+//! `close()`. So a library closed holds no native memory and needs no
+//! finalizer: with a napi-rs class the state would stay until the
+//! object's finalizer ran, which Node-API does only when the event loop
+//! turns (a loop of `load()` + `close()` piled them up).
 
 use super::options;
 use crate::bind;
@@ -6,112 +13,300 @@ use crate::cdecl::{self, Names, Scope};
 use crate::env::EnvState;
 use crate::env::{Free, Options};
 use crate::error::parse_error;
-use crate::error::{Code, Error, OrThrow, Result};
+use crate::error::{check, Code, Error, OrThrow, Result};
 use crate::header::Header;
 use crate::js::{self, Value};
 use crate::library::LibCore;
 use crate::marshal::ctype::{self as types};
 use crate::marshal::{path_arg, string_arg};
 use crate::types::{Param, Signature, Type};
-use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr::null_mut;
 use std::rc::Rc;
 
 /// A loaded shared library. Made by `load()`.
+// The class is `library.js`'s, put in its place by `install`; this item
+// only names the export (its members are typed in src/js/header.d.ts).
 #[napi]
-pub struct Library {
+pub struct Library {}
+
+/// The JS class and its natives (`func`, `symbol`, `close`, `bind`).
+const LIBRARY_JS: &str = include_str!("library.js");
+
+/// Marks the objects `load()` made (a wrap alone could be another's).
+const TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x6373_6861_7265_642e,
+    upper: 0x6c69_6272_6172_7901,
+};
+
+/// What a `Library` object holds until `close()`.
+struct LibState {
     core: Rc<LibCore>,
     bigint: bool,
-    /// Types declared by the library's header (empty without one).
-    scope: Rc<Scope>,
+    /// The library's header: its types are in scope for `func()`.
     header: Option<Rc<Header>>,
     /// `load(path, { free: { NAME: true | 'freeFn' } })`: who frees what
     /// each named header function hands over.
-    free: HashMap<String, Free>,
+    free: Rc<HashMap<String, Free>>,
 }
 
-impl Library {
-    unsafe fn func_impl(&self, env: sys::napi_env, args: &[Option<Value>]) -> Result<Value> {
-        unsafe {
-            let base = Options {
-                bigint: self.bigint,
-                free: Free::No,
+/// Sets up `Library` for this environment: replaces the export and keeps
+/// the function that makes instances.
+///
+/// # Safety
+/// `env` must be the current environment.
+pub unsafe fn install(env: sys::napi_env, state: &EnvState, exports: Value) -> Result<()> {
+    unsafe {
+        let src = js::string(env, LIBRARY_JS)?;
+        let mut setup = null_mut();
+        check(sys::napi_run_script(env, src, &mut setup), "evaluating library.js")?;
+        let natives = [
+            js::function(env, "func", Some(lib_func), null_mut())?,
+            js::function(env, "symbol", Some(lib_symbol), null_mut())?,
+            js::function(env, "close", Some(lib_close), null_mut())?,
+            js::function(env, "bind", Some(lib_bind), null_mut())?,
+        ];
+        let made = js::call(env, setup, &natives)?;
+        js::set(env, exports, c"Library", js::get(env, made, c"Library")?)?;
+        state.set_library_maker(env, js::get(env, made, c"make")?)
+    }
+}
+
+/// A `Library`'s state, cloned out: its library, its `bigint` default, its
+/// header and its header functions' `free`.
+type LibParts = (Rc<LibCore>, bool, Option<Rc<Header>>, Rc<HashMap<String, Free>>);
+
+/// The state of the `Library` object `this`: `ERR_CLOSED` once it is
+/// closed, `ERR_ARG_TYPE` for an object `load()` did not make. Cloned out,
+/// since JS that runs meanwhile (an options getter) may close it.
+unsafe fn lib_state(env: sys::napi_env, this: Option<Value>, what: &str) -> Result<LibParts> {
+    unsafe {
+        let not_one = || Error::new(Code::ArgType, format!("{what} must be called on a Library"));
+        let this = this.ok_or_else(not_one)?;
+        let mut tagged = false;
+        if js::type_of(env, this) != sys::ValueType::napi_object
+            || sys::napi_check_object_type_tag(env, this, &TAG, &mut tagged) != sys::Status::napi_ok
+            || !tagged
+        {
+            return Err(not_one());
+        }
+        let mut raw: *mut c_void = null_mut();
+        if sys::napi_unwrap(env, this, &mut raw) != sys::Status::napi_ok || raw.is_null() {
+            let path = js::get(env, this, c"path")?;
+            let name = match js::type_of(env, path) {
+                sys::ValueType::napi_string => js::get_string(env, path)?,
+                _ => "the current process".into(),
             };
-            let first = match args.first().copied().flatten() {
-                Some(v) => v,
-                None => {
-                    return Err(Error::new(
-                        Code::ArgCount,
-                        "lib.func() needs a prototype, or a name, a result type and parameter types",
-                    ))
-                }
-            };
-            let second = args.get(1).copied().flatten();
-            let third = args.get(2).copied().flatten();
-            let three_form = third.is_some_and(|v| js::type_of(env, v) != sys::ValueType::napi_undefined);
+            return Err(Error::new(Code::Closed, format!("library '{name}' was closed")));
+        }
+        let s = &*(raw as *const LibState);
+        Ok((s.core.clone(), s.bigint, s.header.clone(), s.free.clone()))
+    }
+}
+
+/// `this` and up to `N - 1` arguments of a native called as `f(this,
+/// ...args)`; an argument left out, undefined or null is `None`.
+unsafe fn this_and_args<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info) -> [Option<Value>; N] {
+    unsafe {
+        let mut argv = [null_mut(); N];
+        let mut argc = N;
+        js::cb_info(env, info, &mut argc, argv.as_mut_ptr());
+        let mut out = [None; N];
+        for (i, v) in argv.into_iter().enumerate().take(argc.min(N)) {
+            let absent = matches!(
+                js::type_of(env, v),
+                sys::ValueType::napi_undefined | sys::ValueType::napi_null
+            );
+            if i == 0 || !absent {
+                out[i] = Some(v);
+            }
+        }
+        out
+    }
+}
+
+/// `lib.func(...)`.
+unsafe extern "C" fn lib_func(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let args = this_and_args::<5>(env, info);
+        js::guarded(env, || {
+            let (core, bigint, header, _) = lib_state(env, args[0], "lib.func()")?;
+            func_impl(env, &core, bigint, header.as_ref(), &args[1..])
+        })
+    }
+}
+
+/// `lib.symbol(name)`: the address of a symbol (a function or a global variable).
+unsafe extern "C" fn lib_symbol(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let args = this_and_args::<2>(env, info);
+        js::guarded(env, || {
+            let (core, _, _, _) = lib_state(env, args[0], "lib.symbol()")?;
+            let v = args[1].ok_or_else(|| Error::new(Code::ArgCount, "lib.symbol() needs a symbol name"))?;
+            let name = string_arg(env, v, "lib.symbol(): the name")?;
+            let addr = core.symbol(&name)?;
+            EnvState::get(env)?.make_pointer(env, addr as usize)
+        })
+    }
+}
+
+/// `lib.close()`: unloads the library (after calls in flight) and frees
+/// the object's state. The class calls it once.
+unsafe extern "C" fn lib_close(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let args = this_and_args::<1>(env, info);
+        js::guarded(env, || {
+            lib_state(env, args[0], "lib.close()")?;
+            let this = args[0].ok_or_else(|| Error::new(Code::Internal, "no Library"))?;
+            let mut raw: *mut c_void = null_mut();
+            check(sys::napi_remove_wrap(env, this, &mut raw), "napi_remove_wrap")?;
+            if !raw.is_null() {
+                let s = Box::from_raw(raw as *mut LibState);
+                s.core.close();
+            }
+            js::undefined(env)
+        })
+    }
+}
+
+/// `lib.__bind(name)`: binds a function the header declares (once per
+/// name, on first use). Binding never fails the load: if it fails, the
+/// function throws why when called.
+unsafe extern "C" fn lib_bind(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let args = this_and_args::<2>(env, info);
+        js::guarded(env, || {
             let state = EnvState::get(env)?;
-            let (name, symbol, sig, opts) = if !three_form {
-                let text = string_arg(env, first, "lib.func(): the prototype")?;
-                let registry = state.registry();
-                let mut local = Scope::new();
-                let decl = cdecl::parse_prototype(
-                    &text,
-                    Names {
-                        local: &mut local,
-                        bases: &[&self.scope, &registry],
-                    },
-                )
-                .map_err(|e| parse_error("lib.func()", &text, e))?;
-                let opts = options(env, second, base, "lib.func()", Some(&self.core))?;
-                let symbol = decl.symbol.clone().unwrap_or_else(|| decl.name.clone());
-                (decl.name.to_string(), symbol.to_string(), decl.sig, opts)
-            } else {
-                let name = string_arg(env, first, "lib.func(): the function name")?;
-                let what = format!("lib.func('{name}')");
-                let ret_v =
-                    second.ok_or_else(|| Error::new(Code::ArgType, format!("{what}: the result type is missing")))?;
-                let ret = types::type_arg(env, &state, &self.scope, ret_v, &format!("{what}: result type"))?;
-                let list = third.unwrap_or(first);
-                if !js::is_array(env, list) {
-                    return Err(Error::new(
-                        Code::ArgType,
-                        format!("{what}: the parameter types must be an array of types"),
-                    ));
-                }
-                let n = js::array_len(env, list)?;
-                let mut params = Vec::with_capacity(n as usize);
-                for i in 0..n {
-                    let v = js::get_element(env, list, i)?;
-                    let ty = types::type_arg(env, &state, &self.scope, v, &format!("{what}: parameter {}", i + 1))?;
-                    params.push(Param {
-                        name: None,
-                        ty: decay(ty),
-                    });
-                }
-                let opts = options(env, args.get(3).copied().flatten(), base, &what, Some(&self.core))?;
-                (
-                    name.clone(),
-                    name,
-                    Signature {
-                        ret,
-                        params,
-                        variadic: false,
-                    },
+            let v = args[1].ok_or_else(|| Error::new(Code::Internal, "no function name"))?;
+            let name = js::get_string(env, v)?;
+            let bound = lib_state(env, args[0], "lib.__bind()").and_then(|(core, bigint, header, free)| {
+                let header = header.ok_or_else(|| Error::new(Code::Internal, "no header"))?;
+                let decl = header
+                    .functions
+                    .iter()
+                    .find(|f| *f.name == *name)
+                    .ok_or_else(|| Error::new(Code::Internal, format!("{name} is not in the header")))?;
+                let symbol = decl.symbol.as_deref().unwrap_or(&decl.name);
+                let opts = Options {
+                    bigint,
+                    free: free.get(&name).copied().unwrap_or_default(),
+                };
+                bind::bind(
+                    env,
+                    &state,
+                    &core,
+                    &name,
+                    bind::Target::Symbol(symbol),
+                    &decl.sig,
                     opts,
+                    Some(&header),
                 )
-            };
-            bind::bind(
-                env,
-                &state,
-                &self.core,
-                &name,
-                bind::Target::Symbol(&symbol),
-                &sig,
+            });
+            match bound {
+                Ok(f) => Ok(f),
+                Err(e) => {
+                    let failing = state.helper(env, c"failing")?;
+                    js::call(env, failing, &[js::string(env, &name)?, e.to_js(env)])
+                }
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn finalize_lib(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // Never closed: dropped, not unloaded (see `LibCore`'s Drop).
+    drop(unsafe { Box::from_raw(data as *mut LibState) });
+}
+
+/// `lib.func(prototype, options?)` or `lib.func(name, result, params, options?)`.
+unsafe fn func_impl(
+    env: sys::napi_env,
+    core: &Rc<LibCore>,
+    bigint: bool,
+    header: Option<&Rc<Header>>,
+    args: &[Option<Value>],
+) -> Result<Value> {
+    unsafe {
+        let no_types = Scope::new();
+        let scope = header.map_or(&no_types, |h| &h.scope);
+        let base = Options { bigint, free: Free::No };
+        let first = match args.first().copied().flatten() {
+            Some(v) => v,
+            None => {
+                return Err(Error::new(
+                    Code::ArgCount,
+                    "lib.func() needs a prototype, or a name, a result type and parameter types",
+                ))
+            }
+        };
+        let second = args.get(1).copied().flatten();
+        let third = args.get(2).copied().flatten();
+        let three_form = third.is_some_and(|v| js::type_of(env, v) != sys::ValueType::napi_undefined);
+        let state = EnvState::get(env)?;
+        let (name, symbol, sig, opts) = if !three_form {
+            let text = string_arg(env, first, "lib.func(): the prototype")?;
+            let registry = state.registry();
+            let mut local = Scope::new();
+            let decl = cdecl::parse_prototype(
+                &text,
+                Names {
+                    local: &mut local,
+                    bases: &[scope, &registry],
+                },
+            )
+            .map_err(|e| parse_error("lib.func()", &text, e))?;
+            let opts = options(env, second, base, "lib.func()", Some(core))?;
+            let symbol = decl.symbol.clone().unwrap_or_else(|| decl.name.clone());
+            (decl.name.to_string(), symbol.to_string(), decl.sig, opts)
+        } else {
+            let name = string_arg(env, first, "lib.func(): the function name")?;
+            let what = format!("lib.func('{name}')");
+            let ret_v =
+                second.ok_or_else(|| Error::new(Code::ArgType, format!("{what}: the result type is missing")))?;
+            let ret = types::type_arg(env, &state, scope, ret_v, &format!("{what}: result type"))?;
+            let list = third.unwrap_or(first);
+            if !js::is_array(env, list) {
+                return Err(Error::new(
+                    Code::ArgType,
+                    format!("{what}: the parameter types must be an array of types"),
+                ));
+            }
+            let n = js::array_len(env, list)?;
+            let mut params = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let v = js::get_element(env, list, i)?;
+                let ty = types::type_arg(env, &state, scope, v, &format!("{what}: parameter {}", i + 1))?;
+                params.push(Param {
+                    name: None,
+                    ty: decay(ty),
+                });
+            }
+            let opts = options(env, args.get(3).copied().flatten(), base, &what, Some(core))?;
+            (
+                name.clone(),
+                name,
+                Signature {
+                    ret,
+                    params,
+                    variadic: false,
+                },
                 opts,
             )
-        }
+        };
+        bind::bind(
+            env,
+            &state,
+            core,
+            &name,
+            bind::Target::Symbol(&symbol),
+            &sig,
+            opts,
+            header,
+        )
     }
 }
 
@@ -120,117 +315,6 @@ fn decay(t: Type) -> Type {
     match t {
         Type::Array(a) => Type::pointer_to(a.elem.clone(), false),
         t => t,
-    }
-}
-
-#[napi]
-impl Library {
-    /// The path the library was loaded from; null for the running process.
-    #[napi(getter)]
-    pub fn path(&self) -> Option<String> {
-        self.core.path.clone()
-    }
-
-    /// Whether `close()` was called.
-    #[napi(getter)]
-    pub fn closed(&self) -> bool {
-        self.core.is_closed()
-    }
-
-    /// Binds a function declared by a C prototype:
-    /// `lib.func('long long ModXY(long long x, long long y)')`. Its type
-    /// follows from the prototype. (Also `lib.func(name, result, params)`.)
-    #[napi(
-        ts_generic_types = "S extends string",
-        ts_args_type = "prototype: S, options?: FuncOptions",
-        ts_return_type = "ProtoFunction<S>"
-    )]
-    pub fn func<'env>(
-        &self,
-        env: &'env Env,
-        a: Option<Unknown<'env>>,
-        b: Option<Unknown<'env>>,
-        c: Option<Unknown<'env>>,
-        d: Option<Unknown<'env>>,
-    ) -> napi::Result<Unknown<'env>> {
-        let args = [
-            a.map(|v| v.raw()),
-            b.map(|v| v.raw()),
-            c.map(|v| v.raw()),
-            d.map(|v| v.raw()),
-        ];
-        let v = unsafe { self.func_impl(env.raw(), &args) }.or_throw(env)?;
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), v) })
-    }
-
-    /// The address of a symbol (a function or a global variable).
-    #[napi(ts_args_type = "name: string", ts_return_type = "Pointer")]
-    pub fn symbol<'env>(&self, env: &'env Env, name: Option<Unknown<'env>>) -> napi::Result<Unknown<'env>> {
-        let r = unsafe {
-            (|| -> Result<Value> {
-                let raw = env.raw();
-                let v = name
-                    .map(|v| v.raw())
-                    .ok_or_else(|| Error::new(Code::ArgCount, "lib.symbol() needs a symbol name"))?;
-                let name = string_arg(raw, v, "lib.symbol(): the name")?;
-                let addr = self.core.symbol(&name)?;
-                EnvState::get(raw)?.make_pointer(raw, addr as usize)
-            })()
-        }
-        .or_throw(env)?;
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
-    }
-
-    /// Binds a function the header declares (called once per name, on first use).
-    #[napi(js_name = "__bind", skip_typescript)]
-    pub fn bind_declared<'env>(&self, env: &'env Env, name: String) -> napi::Result<Unknown<'env>> {
-        let r = unsafe {
-            (|| -> Result<Value> {
-                let raw = env.raw();
-                let state = EnvState::get(raw)?;
-                let header = self
-                    .header
-                    .as_ref()
-                    .ok_or_else(|| Error::new(Code::Internal, "no header"))?;
-                let decl = header
-                    .functions
-                    .iter()
-                    .find(|f| *f.name == *name)
-                    .ok_or_else(|| Error::new(Code::Internal, format!("{name} is not in the header")))?;
-                let symbol = decl.symbol.as_deref().unwrap_or(&decl.name);
-                let opts = Options {
-                    bigint: self.bigint,
-                    free: self.free.get(&name).copied().unwrap_or_default(),
-                };
-                match bind::bind(
-                    raw,
-                    &state,
-                    &self.core,
-                    &name,
-                    bind::Target::Symbol(symbol),
-                    &decl.sig,
-                    opts,
-                ) {
-                    Ok(f) => Ok(f),
-                    Err(e) => {
-                        // Binding never fails the load: the function throws why when called.
-                        let failing = state.helper(raw, c"failing")?;
-                        js::call(raw, failing, &[js::string(raw, &name)?, e.to_js(raw)])
-                    }
-                }
-            })()
-        }
-        .or_throw(env)?;
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
-    }
-
-    /// Unloads the library. Functions bound from it throw `ERR_CLOSED`
-    /// afterwards. Calls still running finish first. Safe to call twice.
-    /// A Go library stays mapped (Go cannot be unloaded), but it is closed
-    /// all the same.
-    #[napi]
-    pub fn close(&self) {
-        self.core.close();
     }
 }
 
@@ -335,7 +419,10 @@ pub fn load<'env>(
             }
             let header = match header_opt {
                 Some((src, hopts)) => {
-                    let mut h = super::header::read(src, &hopts)?;
+                    let mut h = super::header::read(raw, src, &hopts)?;
+                    // What the library does not export is not its function
+                    // (cgo's _GoStringLen, a declaration of another library's).
+                    h.retain_exported(|symbol| core.symbol(symbol).is_ok());
                     if let Some(pkg) = &go_opt {
                         crate::gosrc::apply(&mut h, pkg);
                     }
@@ -350,15 +437,31 @@ pub fn load<'env>(
             if let Some(h) = &header {
                 core.keep_types(h.clone());
             }
-            let scope = header.as_ref().map(|h| Rc::new(h.scope.clone())).unwrap_or_default();
-            let lib = Library {
+            let state = EnvState::get(raw)?;
+            let path_v = match &p {
+                Some(s) => js::string(raw, s)?,
+                None => js::null(raw)?,
+            };
+            let instance = js::call(raw, state.library_maker(raw)?, &[path_v])?;
+            check(sys::napi_type_tag_object(raw, instance, &TAG), "napi_type_tag_object")?;
+            let lib = Box::into_raw(Box::new(LibState {
                 core: Rc::new(core),
                 bigint: opts.bigint,
-                scope,
                 header: header.clone(),
-                free,
-            };
-            let instance = Library::to_napi_value(raw, lib).map_err(Error::from)?;
+                free: Rc::new(free),
+            }));
+            let status = sys::napi_wrap(
+                raw,
+                instance,
+                lib as *mut c_void,
+                Some(finalize_lib),
+                null_mut(),
+                null_mut(),
+            );
+            if status != sys::Status::napi_ok {
+                drop(Box::from_raw(lib));
+                check(status, "napi_wrap")?;
+            }
             super::header::decorate(raw, instance, header.as_deref())?;
             Ok(instance)
         })()

@@ -87,6 +87,7 @@ pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::
         (|| -> Result<()> {
             let state = crate::prelude::install(raw)?;
             let obj = exports.raw();
+            library::install(raw, &state, obj)?;
             let native = js::get(raw, obj, c"decode")?;
             let wrap = state.helper(raw, c"fastDecode")?;
             let fast = js::call(raw, wrap, &[native])?;

@@ -219,6 +219,7 @@ pub(super) unsafe fn bind_pointer(
             crate::bind::Target::Address(addr as *const std::ffi::c_void),
             sig,
             opts,
+            None,
         )
     }
 }

@@ -60,14 +60,26 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
             define(&state, &local, "cdef()", Code::Parse)?;
             let out = js::object(raw)?;
             for d in decls {
+                // What the name means now: the type declared first, when
+                // this one is the same again (see `Scope::define`).
+                let registry = state.registry();
                 let (name, ty) = match d {
-                    Decl::Typedef { name, ty, .. } => (name, ty),
+                    Decl::Typedef { name, ty, .. } => {
+                        let ty = registry.typedefs.get(&name).cloned().unwrap_or(ty);
+                        (name, ty)
+                    }
                     Decl::Record { record, .. } => match record.name.clone() {
-                        Some(n) => (n, Type::Record(record)),
+                        Some(n) => {
+                            let r = registry.records.get(&n).cloned().unwrap_or(record);
+                            (n, Type::Record(r))
+                        }
                         None => continue,
                     },
                     Decl::Enum { ty, .. } => match ty.name.clone() {
-                        Some(n) => (n, Type::Enum(ty)),
+                        Some(n) => {
+                            let e = registry.enums.get(&n).cloned().unwrap_or(ty);
+                            (n, Type::Enum(e))
+                        }
                         None => continue,
                     },
                     Decl::Function(f) => {
@@ -83,6 +95,7 @@ pub fn cdef<'env>(env: &'env Env, text: Unknown<'env>) -> napi::Result<Unknown<'
                         ))
                     }
                 };
+                drop(registry);
                 let key = js::string(raw, &name)?;
                 let v = ctype_value(raw, ty)?;
                 crate::error::check(sys::napi_set_property(raw, out, key, v), "setting a property")?;
@@ -304,6 +317,10 @@ fn define(state: &EnvState, names: &Scope, fname: &str, code: Code) -> Result<()
     if let Some(r) = state.registry().redefinition(names) {
         return Err(Error::new(code, format!("{fname}: {r}")));
     }
+    // The same declarations again (a loop): nothing to forget.
+    if !state.registry().would_change(names) {
+        return Ok(());
+    }
     state
         .registry_mut()
         .define(names)
@@ -465,6 +482,70 @@ pub fn callback<'env>(env: &'env Env, proto: Unknown<'env>) -> napi::Result<Unkn
             names.typedefs.insert(decl.name.clone(), f.clone());
             define(&state, &names, "callback()", Code::Parse)?;
             ctype_value(raw, Type::pointer_to(f, false))
+        })()
+    }
+    .or_throw(env)?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// The disposable form of a string type: what it points to is freed once
+/// cshared has read it (a result, an out-parameter, a struct field), by
+/// `free`: a function bound with `lib.func()` or a Pointer to a C function
+/// `void f(void *)`, by default libc `free()`. `'char *!'` is the same as
+/// `disposable('char *')`.
+#[napi(
+    ts_args_type = "type: TypeSpec, free?: Pointer | ((p: Pointer | null) => unknown)",
+    ts_return_type = "CType"
+)]
+pub fn disposable<'env>(env: &'env Env, ty: Unknown<'env>, free: Option<Unknown<'env>>) -> napi::Result<Unknown<'env>> {
+    let r = unsafe {
+        (|| -> Result<Value> {
+            let raw = env.raw();
+            let state = EnvState::get(raw)?;
+            let t = type_arg(raw, &state, &Scope::new(), ty.raw(), "disposable(): the type")?;
+            let how = match free.map(|f| f.raw()) {
+                None => crate::types::Dispose::Libc,
+                Some(f) if js::type_of(raw, f) == sys::ValueType::napi_function => {
+                    let id_of = state.helper(raw, c"idOf")?;
+                    let id = js::get_f64(raw, js::call(raw, id_of, &[f])?)?;
+                    let bound = (id >= 0.0).then(|| state.bound(id as u32)).flatten().ok_or_else(|| {
+                        Error::new(
+                            Code::ArgType,
+                            "disposable(): the free function must be one bound with lib.func() (or a Pointer)",
+                        )
+                    })?;
+                    if bound.plan.args.len() != 1 {
+                        return Err(Error::new(
+                            Code::ArgValue,
+                            format!(
+                                "disposable(): {}() takes {} arguments; a free function takes one pointer",
+                                bound.name,
+                                bound.plan.args.len()
+                            ),
+                        ));
+                    }
+                    crate::types::Dispose::With(bound.fnptr as usize)
+                }
+                Some(f) => match state.read_pointer(raw, f)? {
+                    Some(a) if a != 0 => crate::types::Dispose::With(a),
+                    _ => {
+                        return Err(Error::new(
+                            Code::ArgType,
+                            format!(
+                                "disposable(): the free function must be a bound function or a Pointer, got {}",
+                                state.describe(raw, f)
+                            ),
+                        ))
+                    }
+                },
+            };
+            let d = t.disposable(how).ok_or_else(|| {
+                Error::new(
+                    Code::ArgType,
+                    format!("disposable(): only a string type (char *, char16_t *, …) can be disposable, not {t}"),
+                )
+            })?;
+            ctype_value(raw, d)
         })()
     }
     .or_throw(env)?;

@@ -195,7 +195,11 @@ unsafe fn out_array(codec: &Codec, arr: Value, to: &Type, scratch: &mut Scratch,
             let p = Path::Index(path, i as u32);
             codec.encode(scratch, e, to, mem.add(i * size), &p)?;
         }
-        scratch.write_back(env, arr, mem, to.clone(), n)?;
+        // (An empty array has nothing to hold what C leaves; a count of 0
+        // would mean a struct's object.)
+        if n > 0 {
+            scratch.write_back(env, arr, mem, to.clone(), n)?;
+        }
         Ok(mem as usize)
     }
 }

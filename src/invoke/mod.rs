@@ -125,13 +125,13 @@ pub(crate) unsafe fn native_result(codec: &Codec, bound: &Bound, ret: *const u8,
                 } else {
                     marshal::c_string_result(codec.env, p)
                 };
-                bound.opts.free.release(&bound.lib, p as *mut c_void);
+                release(bound, p as *mut c_void);
                 v.map(Some)
             }
             RetKind::WString(unit) => {
                 let p = std::ptr::read(ret as *const *const u8);
                 let v = marshal::wide_string_result(codec.env, p, *unit);
-                bound.opts.free.release(&bound.lib, p as *mut c_void);
+                release(bound, p as *mut c_void);
                 v.map(Some)
             }
             RetKind::Value(ty) => {
@@ -174,5 +174,16 @@ pub(crate) unsafe fn string_result(env: napi_env, bound: &Bound, p: *const std::
         keep.clear();
         keep.extend_from_slice(bytes);
         Ok(v)
+    }
+}
+
+/// Frees a string result once read: by its disposable type, else by the
+/// function's `{ free }`.
+unsafe fn release(bound: &Bound, p: *mut c_void) {
+    unsafe {
+        match bound.plan.ret_ty.dispose() {
+            crate::types::Dispose::No => bound.opts.free.release(&bound.lib, p),
+            how => marshal::dispose(how, p),
+        }
     }
 }

@@ -61,7 +61,9 @@ unsafe fn variadic_call(env: napi_env, state: &EnvState, bound: &Bound, args: &[
         let mut extra = Vec::new();
         for (i, pair) in args[fixed..].chunks(2).enumerate() {
             let what = format!("{}(): the type of variadic argument {}", bound.name, fixed + i + 1);
-            let t = type_arg(env, state, &Default::default(), pair[0], &what)?;
+            let none = crate::cdecl::Scope::new();
+            let scope = bound.header.as_ref().map_or(&none, |h| &h.scope);
+            let t = type_arg(env, state, scope, pair[0], &what)?;
             if let Some(p) = t
                 .by_value_problem()
                 .filter(|_| !matches!(t, crate::types::Type::Array(_)))

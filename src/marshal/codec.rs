@@ -344,7 +344,13 @@ impl Codec<'_> {
                     ))
                 }
             };
-            if js::type_of(env, v) != ValueType::napi_object || js::is_array(env, v) {
+            // A plain object (or a class instance), not an array, a Pointer or
+            // a buffer: those have no fields to read, and are not a struct.
+            if js::type_of(env, v) != ValueType::napi_object
+                || js::is_array(env, v)
+                || super::buffer_data(env, v) != Ok(None)
+                || self.state.read_pointer(env, v)?.is_some()
+            {
                 return Err(self.type_error(
                     path,
                     &format!(
@@ -479,7 +485,9 @@ impl Codec<'_> {
                         let p = Path::Index(path, i as u32);
                         self.encode(scratch, e, &et, mem.add(i * size), &p)?;
                     }
-                    scratch.write_back(env, v, mem, et, n)?;
+                    if n > 0 {
+                        scratch.write_back(env, v, mem, et, n)?;
+                    }
                     (mem as usize, n)
                 } else if t == ValueType::napi_object && typed_array_kind(env, v) == Some(js::typedarray_type(class)) {
                     match super::buffer_info(env, v) {
@@ -525,13 +533,16 @@ impl Codec<'_> {
                 Type::Pointer(p) => {
                     let addr = std::ptr::read_unaligned(src as *const usize);
                     if strings {
-                        match p.to() {
+                        let v = match p.to() {
                             Type::Char(i) if i.bytes == 1 => {
-                                return super::c_string_result(env, addr as *const std::ffi::c_char)
+                                super::c_string_result(env, addr as *const std::ffi::c_char)
                             }
-                            Type::Char(i) => return super::wide_string_result(env, addr as *const u8, i.bytes),
-                            _ => {}
-                        }
+                            Type::Char(i) => super::wide_string_result(env, addr as *const u8, i.bytes),
+                            _ => return self.state.make_pointer(env, super::original(self.moved, addr)),
+                        };
+                        // A disposable string is freed once read (or not).
+                        super::dispose(p.dispose, addr as *mut c_void);
+                        return v;
                     }
                     self.state.make_pointer(env, super::original(self.moved, addr))
                 }

@@ -86,9 +86,23 @@ pub unsafe fn ctype_of(env: sys::napi_env, v: Value) -> Option<Type> {
     }
 }
 
-/// A JS `CType` for `ty`.
+/// A JS `CType` for `ty`: the one alive for an interchangeable type (see
+/// `Type::interchangeable`) if there is one, so that declaring the same
+/// type again and again (`cdef()`, `callback()` or `struct()` in a loop)
+/// makes no new object, whose native part would wait for the event loop
+/// to turn before its finalizer could free it.
 pub unsafe fn ctype_value(env: sys::napi_env, ty: Type) -> Result<Value> {
-    unsafe { CType::to_napi_value(env, CType { ty }).map_err(Error::from) }
+    unsafe {
+        let state = EnvState::get(env)?;
+        let hash = ty.shape_hash();
+        let fits = |v: Value| ctype_of(env, v).is_some_and(|t| t.interchangeable(&ty));
+        if let Some(v) = state.find_ctype(env, hash, fits) {
+            return Ok(v);
+        }
+        let v = CType::to_napi_value(env, CType { ty }).map_err(Error::from)?;
+        state.add_ctype(env, hash, v)?;
+        Ok(v)
+    }
 }
 
 /// The type an argument names: a type name (`'int64'`, `'const char *'`,
@@ -104,10 +118,16 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
                         return Ok(t);
                     }
                 }
+                // `char *!`: a disposable string (koffi's spelling), freed
+                // with libc `free()` once read.
+                let (body, disposable) = match text.trim_end().strip_suffix('!') {
+                    Some(b) => (b, true),
+                    None => (text.as_str(), false),
+                };
                 let registry = state.registry();
                 let mut local = Scope::new();
                 let t = cdecl::parse_type(
-                    &text,
+                    body,
                     Names {
                         local: &mut local,
                         bases: &[scope, &registry],
@@ -115,6 +135,16 @@ pub unsafe fn type_arg(env: sys::napi_env, state: &EnvState, scope: &Scope, v: V
                 )
                 .map_err(|e| parse_error(what, &text, e))?;
                 drop(registry);
+                let t = if disposable {
+                    t.disposable(crate::types::Dispose::Libc).ok_or_else(|| {
+                        Error::new(
+                            Code::ArgType,
+                            format!("{what}: only a string type (char *, char16_t *, …) can be disposable, not {t}"),
+                        )
+                    })?
+                } else {
+                    t
+                };
                 // A type that declares something (`struct s { ... }`) is new each time.
                 if plain && local.is_empty() {
                     state.cache_type(text, t.clone());

@@ -855,3 +855,24 @@ pub unsafe fn string_units(env: napi_env, v: Value, unit: u8) -> Result<Vec<u32>
         })
     }
 }
+
+/// Frees what a disposable pointer (`disposable()`, `'char *!'`) points
+/// to, once cshared has read it. Nothing for NULL.
+///
+/// # Safety
+/// `p` must be what the type's owner hands over, freed once.
+pub unsafe fn dispose(how: crate::types::Dispose, p: *mut std::ffi::c_void) {
+    if p.is_null() {
+        return;
+    }
+    match how {
+        crate::types::Dispose::No => {}
+        crate::types::Dispose::Libc => unsafe { libc::free(p) },
+        crate::types::Dispose::With(f) => {
+            // SAFETY: the user named this function as the one that frees
+            // what the type points to.
+            let f: unsafe extern "C" fn(*mut std::ffi::c_void) = unsafe { std::mem::transmute(f) };
+            unsafe { f(p) }
+        }
+    }
+}

@@ -1076,9 +1076,9 @@ func G(map[string]int, chan int, func(), []float64) {}");
         apply(&mut h, &p);
         let after = crate::typings::generate(&h, "Lib", "x.h");
         for want in [
-            "  /**\n   * Stats sums up.\n   */\n  readonly Stats: CFunction<[xs: Float64Array | number[] | null], Stats_return>",
-            "export interface Stats_return {\n  mean: number\n  max: number\n  ok: boolean\n  n: number | bigint\n}",
-            "readonly Keys: CFunction<[m: Int32Array | number[] | null], number | bigint>",
+            "  /**\n   * Stats sums up.\n   */\n  readonly Stats: CFunction<[xs: Float64Array | number[] | null], Stats_return<B>>",
+            "export interface Stats_return<B extends boolean = false> {\n  mean: number\n  max: number\n  ok: boolean\n  n: B extends true ? bigint : number | bigint\n}",
+            "readonly Keys: CFunction<[m: Int32Array | number[] | null], B extends true ? bigint : number | bigint>",
         ] {
             assert!(after.contains(want), "{want}\n---\n{after}");
         }

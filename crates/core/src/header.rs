@@ -3,8 +3,9 @@
 //! values and `#define`s), and what was skipped and why. Pure Rust.
 
 use crate::call::Plan;
-use crate::cdecl::parser::{char_value, parse_int, unquote, Parser};
+use crate::cdecl::parser::{self, unquote_bytes, Parser, Value};
 use crate::cdecl::preproc::{self, FileSource, SourceFile};
+use crate::cdecl::target::{self, SystemDir};
 use crate::cdecl::{lexer, Decl, FuncDecl, Names, Pos, Scope};
 use crate::types::Type;
 use std::collections::HashMap;
@@ -15,6 +16,9 @@ use std::sync::Arc;
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     pub defines: Vec<(String, String)>,
+    /// The system search path; `None` for the C compiler's
+    /// (`target::default_system_dirs()`).
+    pub system_dirs: Option<Vec<SystemDir>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +26,8 @@ pub enum ConstValue {
     Int(i128),
     Float(f64),
     Str(String),
+    /// A string literal whose bytes are not UTF-8 text (`"\xff\xfe"`).
+    Bytes(Vec<u8>),
     /// A cast to a pointer type, such as `((sqlite3_destructor_type)-1)`.
     Pointer(u64),
 }
@@ -74,10 +80,15 @@ pub struct Error {
 }
 
 /// Reads a header from `source` (its text, and its path when it has one, so
-/// that its own `#include "..."` files are found next to it).
+/// that its own `#include "..."` files are found next to it), as the C
+/// compiler would: with its predefined macros, its own headers and the
+/// system headers the header includes. What the system headers declare
+/// serves the header's declarations (types, constants in expressions) but
+/// is not listed as the library's.
 pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<Header, Error> {
     let pp_opts = preproc::Options {
         include_dirs: opts.include_dirs.clone(),
+        system_dirs: opts.system_dirs.clone().unwrap_or_else(target::default_system_dirs),
         defines: opts.defines.clone(),
         ..preproc::Options::default()
     };
@@ -88,6 +99,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
         msg: e.msg,
     })?;
     let file_name = |pos: Pos| out.files.get(pos.file as usize).cloned().unwrap_or_default();
+    let system = |pos: Pos| out.system.get(pos.file as usize).copied().unwrap_or(false);
     let mut scope = Scope::new();
     let mut decls = Vec::new();
     let mut parse_skipped = Vec::new();
@@ -98,6 +110,7 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             bases: &[],
         },
     )
+    .system_files(&out.system)
     .header(&mut decls, &mut parse_skipped)
     .map_err(|e| Error {
         file: file_name(e.pos),
@@ -109,7 +122,20 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
         files: out.files.clone(),
         ..Header::default()
     };
+    for inc in &out.skipped_includes {
+        h.skipped.push(Skipped {
+            name: Some(Arc::from(inc.name.as_str())),
+            reason: inc.reason.clone(),
+            file: file_name(inc.pos),
+            line: inc.pos.line,
+        });
+    }
     for s in parse_skipped {
+        // What a system header has that cshared cannot use is not the
+        // library's business, unless cshared could not read it at all.
+        if system(s.pos) && !s.reason.starts_with(parser::NOT_READ) {
+            continue;
+        }
         h.skipped.push(Skipped {
             name: s.name,
             reason: s.reason,
@@ -120,16 +146,16 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
     let mut by_name: HashMap<Arc<str>, usize> = HashMap::new();
     for d in decls {
         match d {
-            Decl::Function(f) => match by_name.get(&f.name) {
+            Decl::Function(f) if !system(f.pos) => match by_name.get(&f.name) {
                 Some(&i) => h.functions[i] = f,
                 None => {
                     by_name.insert(f.name.clone(), h.functions.len());
                     h.functions.push(f);
                 }
             },
-            Decl::Variable { name, ty, doc, .. } => h.variables.push(NamedType { name, ty, doc }),
-            Decl::Typedef { name, ty, doc } => h.types.push(NamedType { name, ty, doc }),
-            Decl::Record { record, doc } => {
+            Decl::Variable { name, ty, doc, pos } if !system(pos) => h.variables.push(NamedType { name, ty, doc }),
+            Decl::Typedef { name, ty, doc, pos } if !system(pos) => h.types.push(NamedType { name, ty, doc }),
+            Decl::Record { record, doc, pos } if !system(pos) => {
                 if let Some(name) = record.name.clone() {
                     h.types.push(NamedType {
                         name,
@@ -138,11 +164,17 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
                     });
                 }
             }
-            Decl::Enum { ty, doc } => {
+            Decl::Enum { ty, doc, pos } if !system(pos) => {
                 for (name, v) in &ty.values {
+                    // Values of an unsigned enum above i64::MAX are stored wrapped.
+                    let v = if ty.repr.signed {
+                        i128::from(*v)
+                    } else {
+                        i128::from(*v as u64)
+                    };
                     h.constants.push(Constant {
                         name: name.clone(),
-                        value: ConstValue::Int(i128::from(*v)),
+                        value: ConstValue::Int(v),
                         doc: None,
                     });
                 }
@@ -154,7 +186,65 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
                     });
                 }
             }
+            _ => {}
         }
+    }
+    let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();
+    for (name, toks, pos) in &out.macros {
+        if defined.contains(name) {
+            continue;
+        }
+        // `#define pcre2_compile pcre2_compile_8`: the function under the macro's name too.
+        if let [t] = toks.as_slice() {
+            if let Some(&i) = by_name.get(&t.text) {
+                if !by_name.contains_key(name) {
+                    let mut f = h.functions[i].clone();
+                    f.symbol = Some(f.symbol.clone().unwrap_or_else(|| f.name.clone()));
+                    f.name = name.clone();
+                    by_name.insert(name.clone(), h.functions.len());
+                    h.functions.push(f);
+                }
+                continue;
+            }
+        }
+        match macro_value(toks, &scope) {
+            Ok(value) => h.constants.push(Constant {
+                name: name.clone(),
+                value,
+                doc: toks.first().and_then(|t| t.doc.clone()),
+            }),
+            Err(why) if looks_like_a_value(toks) => h.skipped.push(Skipped {
+                name: Some(name.clone()),
+                reason: format!("not a constant: {why}"),
+                file: file_name(*pos),
+                line: pos.line,
+            }),
+            Err(_) => {}
+        }
+    }
+    // cgo declares helpers for the Go side that no Go library exports.
+    if scope.typedefs.contains_key("_GoString_") {
+        let cgo = ["_GoStringLen", "_GoStringPtr"];
+        let (helpers, rest): (Vec<FuncDecl>, Vec<FuncDecl>) = std::mem::take(&mut h.functions)
+            .into_iter()
+            .partition(|f| cgo.contains(&&*f.name));
+        h.functions = rest;
+        for f in helpers {
+            h.skipped.push(Skipped {
+                name: Some(f.name.clone()),
+                reason: "not exported by the library (cgo's helper for Go code)".into(),
+                file: file_name(f.pos),
+                line: f.pos.line,
+            });
+        }
+    }
+    for (name, pos) in &out.positional {
+        h.skipped.push(Skipped {
+            name: Some(name.clone()),
+            reason: "not a constant: its value depends on where it is used (__FILE__ or __LINE__)".into(),
+            file: file_name(*pos),
+            line: pos.line,
+        });
     }
     for (i, f) in h.functions.iter().enumerate() {
         if let Err(why) = Plan::new(&f.sig) {
@@ -167,51 +257,88 @@ pub fn read(source: SourceFile, opts: &Options, fs: &dyn FileSource) -> Result<H
             h.unbindable.insert(i, why.to_string());
         }
     }
-    let defined: std::collections::HashSet<Arc<str>> = h.constants.iter().map(|c| c.name.clone()).collect();
-    for (name, toks, _pos) in &out.macros {
-        if defined.contains(name) {
-            continue;
-        }
-        if let Some(value) = macro_value(toks, &scope) {
-            h.constants.push(Constant {
-                name: name.clone(),
-                value,
-                doc: toks.first().and_then(|t| t.doc.clone()),
-            });
-        }
-    }
     h.scope = scope;
     Ok(h)
 }
 
+impl Header {
+    /// Keeps the functions whose symbol `exported` says the library has;
+    /// the others go to `skipped` (a header may declare what its library
+    /// does not export: cgo's `_GoStringLen`, another library's functions).
+    pub fn retain_exported(&mut self, exported: impl Fn(&str) -> bool) {
+        let functions = std::mem::take(&mut self.functions);
+        let mut unbindable = HashMap::new();
+        for (i, f) in functions.into_iter().enumerate() {
+            let symbol = f.symbol.clone().unwrap_or_else(|| f.name.clone());
+            if exported(&symbol) {
+                if let Some(why) = self.unbindable.remove(&i) {
+                    unbindable.insert(self.functions.len(), why);
+                }
+                self.functions.push(f);
+            } else {
+                let file = self.files.get(f.pos.file as usize).cloned().unwrap_or_default();
+                self.skipped
+                    .retain(|s| !(s.name.as_deref() == Some(&*f.name) && s.reason.starts_with("cannot be called")));
+                self.skipped.push(Skipped {
+                    name: Some(f.name.clone()),
+                    reason: format!("not exported by the library (no symbol '{symbol}')"),
+                    file,
+                    line: f.pos.line,
+                });
+            }
+        }
+        self.unbindable = unbindable;
+    }
+}
+
+/// Whether a macro's expansion reads as a value that was meant to be a
+/// constant (a number, a string, a parenthesized or signed expression),
+/// rather than a keyword, attribute or type that a header spells with a
+/// macro.
+fn looks_like_a_value(toks: &[lexer::Token]) -> bool {
+    // A list (`1L,2L,840L`, OpenSSL's object identifiers) is an initializer, not a value.
+    let mut depth = 0i32;
+    for t in toks {
+        if t.is("(") {
+            depth += 1;
+        } else if t.is(")") {
+            depth -= 1;
+        } else if t.is(",") && depth == 0 {
+            return false;
+        }
+    }
+    match toks.first() {
+        Some(t) => {
+            matches!(t.kind, lexer::Kind::Number | lexer::Kind::Char | lexer::Kind::Str)
+                || (["(", "-", "~", "+", "!"].iter().any(|p| t.is(p))
+                    && toks
+                        .iter()
+                        .any(|t| matches!(t.kind, lexer::Kind::Number | lexer::Kind::Char)))
+        }
+        None => false,
+    }
+}
+
 /// The value of an object-like macro, if it is a constant: string literals
-/// (concatenated), a floating-point literal, or an integer expression.
-fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
-    if toks.is_empty() {
-        return None;
-    }
-    if toks.iter().all(|t| t.kind == lexer::Kind::Str) {
-        return Some(ConstValue::Str(toks.iter().map(|t| unquote(&t.text)).collect()));
-    }
-    // Strip enclosing parentheses and a sign for float literals: `(-1.5)`.
+/// (concatenated), or a constant expression (integer, floating or a pointer
+/// cast) evaluated with C's types. Otherwise why it is not one.
+fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Result<ConstValue, String> {
     let mut inner = toks;
     while inner.len() >= 2 && inner[0].is("(") && inner[inner.len() - 1].is(")") {
         inner = &inner[1..inner.len() - 1];
     }
-    let (neg, rest) = match inner.first() {
-        Some(t) if t.is("-") => (true, &inner[1..]),
-        Some(t) if t.is("+") => (false, &inner[1..]),
-        _ => (false, inner),
-    };
-    if rest.len() == 1 && rest[0].kind == lexer::Kind::Number && parse_int(&rest[0].text).is_none() {
-        let f = parse_float(&rest[0].text)?;
-        return Some(ConstValue::Float(if neg { -f } else { f }));
+    if inner.is_empty() {
+        return Err("empty".into());
     }
-    if inner.len() == 1 && inner[0].kind == lexer::Kind::Char {
-        return char_value(&inner[0].text).map(ConstValue::Int);
-    }
-    if let Some(p) = pointer_cast(inner, scope) {
-        return Some(p);
+    if inner.iter().all(|t| t.kind == lexer::Kind::Str) {
+        let mut bytes = Vec::new();
+        for t in inner {
+            bytes.extend(unquote_bytes(&t.text));
+        }
+        return Ok(match String::from_utf8(bytes) {
+            Ok(s) => ConstValue::Str(s),
+            Err(e) => ConstValue::Bytes(e.into_bytes()),
+        });
     }
     let mut local = Scope::new();
     let bases = [scope];
@@ -222,59 +349,16 @@ fn macro_value(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
             bases: &bases,
         },
     );
-    match p.const_expr() {
-        Ok(v) if p.at_end() => Some(ConstValue::Int(v)),
-        _ => None,
+    match p.const_value() {
+        Ok(_) if !p.at_end() => Err(format!(
+            "unexpected '{}' after the expression",
+            toks.get(p.index()).map_or("", |t| &*t.text)
+        )),
+        Ok(Value::Int(v, _)) => Ok(ConstValue::Int(v)),
+        Ok(Value::Float(f, _)) => Ok(ConstValue::Float(f)),
+        Ok(Value::Ptr(a)) => Ok(ConstValue::Pointer(a)),
+        Err(e) => Err(e.msg),
     }
-}
-
-/// `(T *)expr` with a pointer type T: the address as a pointer constant.
-fn pointer_cast(toks: &[lexer::Token], scope: &Scope) -> Option<ConstValue> {
-    if !toks.first()?.is("(") {
-        return None;
-    }
-    let mut depth = 0;
-    let close = toks.iter().position(|t| {
-        if t.is("(") {
-            depth += 1;
-        } else if t.is(")") {
-            depth -= 1;
-        }
-        depth == 0
-    })?;
-    let mut local = Scope::new();
-    let bases = [scope];
-    let mut p = Parser::new(
-        &toks[1..close],
-        Names {
-            local: &mut local,
-            bases: &bases,
-        },
-    );
-    let ty = p.type_name().ok().filter(|_| p.at_end())?;
-    if !matches!(ty, Type::Pointer(_)) {
-        return None;
-    }
-    let mut local = Scope::new();
-    let mut p = Parser::new(
-        &toks[close + 1..],
-        Names {
-            local: &mut local,
-            bases: &bases,
-        },
-    );
-    match p.const_expr() {
-        Ok(v) if p.at_end() => Some(ConstValue::Pointer(v as u64)),
-        _ => None,
-    }
-}
-
-fn parse_float(text: &str) -> Option<f64> {
-    let t = text.trim_end_matches(['f', 'F', 'l', 'L']);
-    if t.starts_with("0x") || t.starts_with("0X") {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Reads header text with no include files, for tests.
@@ -367,6 +451,103 @@ mod tests {
         assert_eq!(get("TWO_GREEN"), Some(ConstValue::Int(32)));
         assert_eq!(get("EMPTY"), None);
         assert_eq!(get("CALL"), None);
+    }
+
+    #[test]
+    fn constants_have_c_types() {
+        let h = header(
+            "typedef unsigned int Uint32;\n#define A (~(size_t)0)\n#define B ~0u\n#define C (-1)\n\
+             #define CURLAUTH_DIGEST_IE (((unsigned long)1)<<4)\n#define CURLAUTH_ANY (~CURLAUTH_DIGEST_IE)\n\
+             #define MAXWAIT (~(Uint32)0)\n#define G 9.80665f\n#define ZT (~(size_t)0)\n#define CH 'x'\n\
+             #define P ((void *)-1)\nenum big { BIG = 0xffffffffffffffff };\n#define BAD (1 << 40)\n",
+        );
+        let get = |n: &str| h.constants.iter().find(|c| &*c.name == n).map(|c| c.value.clone());
+        assert_eq!(get("A"), Some(ConstValue::Int(u64::MAX as i128)));
+        assert_eq!(get("B"), Some(ConstValue::Int(4294967295)));
+        assert_eq!(get("C"), Some(ConstValue::Int(-1)));
+        assert_eq!(get("CURLAUTH_ANY"), Some(ConstValue::Int(u64::MAX as i128 - 16)));
+        assert_eq!(get("MAXWAIT"), Some(ConstValue::Int(4294967295)));
+        assert_eq!(get("G"), Some(ConstValue::Float(f64::from(9.80665f32))));
+        assert_eq!(get("CH"), Some(ConstValue::Int(120)));
+        assert_eq!(get("P"), Some(ConstValue::Pointer(u64::MAX)));
+        assert_eq!(get("BIG"), Some(ConstValue::Int(u64::MAX as i128)));
+        assert_eq!(get("BAD"), None);
+    }
+
+    #[test]
+    fn gnu_extensions_of_system_headers() {
+        let h = header(
+            "__extension__ typedef long long ll_t;\n\
+             typedef int register_t __attribute__ ((__mode__ (__word__)));\n\
+             typedef unsigned int u8_t __attribute__((mode(QI)));\n\
+             typedef __typeof__(sizeof(int)) size_type;\n\
+             typedef __typeof__(1.0f) flt;\n\
+             typedef __typeof__(int *) intp;\n\
+             extern int fscanf_(void *__restrict __stream, const char *__restrict __format, ...)\n\
+               __asm__ (\"\" \"__isoc99_fscanf\") __attribute__ ((__nothrow__ , __leaf__));\n\
+             static __inline int inl(int x) { return ({ int y = x; y * 2; }); }\n\
+             extern __inline __attribute__ ((__gnu_inline__)) int gi(void) { return 1; }\n\
+             extern _Float128 strtof128(const char *__restrict, char **__restrict);\n\
+             typedef __builtin_va_list my_va;\n\
+             int vf(const char *, my_va);\n\
+             #define STMT ({ int z = 1; z; })\n\
+             #define SZ sizeof(struct { int a; char b; })\n\
+             #define EXT (__extension__ 0x7fffffffffffffffLL)\n\
+             struct __attribute__((__packed__)) pk { char c; int i; } __attribute__((__aligned__(2)));\n\
+             int __attribute__((visibility(\"default\"))) vis(void) __attribute__((__warn_unused_result__));\n\
+             _Static_assert(sizeof(struct pk) == 6, \"packed\");\n",
+        );
+        let ty = |n: &str| h.types.iter().find(|t| &*t.name == n).map(|t| t.ty.to_string());
+        assert_eq!(ty("ll_t").as_deref(), Some("int64"));
+        assert_eq!(
+            ty("register_t").as_deref(),
+            Some(if cfg!(target_pointer_width = "64") {
+                "int64"
+            } else {
+                "int32"
+            })
+        );
+        assert_eq!(ty("u8_t").as_deref(), Some("uint8"));
+        assert_eq!(
+            ty("size_type").as_deref(),
+            Some(if cfg!(target_pointer_width = "64") {
+                "uint64"
+            } else {
+                "uint32"
+            })
+        );
+        assert_eq!(ty("flt").as_deref(), Some("float"));
+        assert_eq!(ty("intp").as_deref(), Some("int32 *"));
+        let pk = h.types.iter().find(|t| &*t.name == "pk").map(|t| t.ty.size());
+        assert_eq!(pk, Some(Some(6)));
+        let f = |n: &str| h.functions.iter().position(|f| &*f.name == n);
+        let scanf = f("fscanf_").map(|i| h.functions[i].symbol.clone());
+        assert_eq!(scanf, Some(Some(std::sync::Arc::from("__isoc99_fscanf"))));
+        assert!(f("vis").is_some());
+        assert!(h
+            .unbindable
+            .get(&f("strtof128").unwrap())
+            .is_some_and(|w| w.contains("_Float128")));
+        assert!(h
+            .unbindable
+            .get(&f("vf").unwrap())
+            .is_some_and(|w| w.contains("va_list")));
+        let skipped = |n: &str| {
+            h.skipped
+                .iter()
+                .find(|s| s.name.as_deref() == Some(n))
+                .map(|s| s.reason.clone())
+        };
+        assert!(skipped("inl").is_some_and(|r| r.contains("static inline")));
+        assert!(skipped("gi").is_some_and(|r| r.contains("static inline")));
+        assert!(
+            skipped("STMT").is_some_and(|r| r.contains("statement expression")),
+            "{:?}",
+            skipped("STMT")
+        );
+        let get = |n: &str| h.constants.iter().find(|c| &*c.name == n).map(|c| c.value.clone());
+        assert_eq!(get("SZ"), Some(ConstValue::Int(8)));
+        assert_eq!(get("EXT"), Some(ConstValue::Int(i128::from(i64::MAX))));
     }
 
     #[test]

@@ -4,15 +4,28 @@
 
 use crate::header::{ConstValue, Header};
 use crate::types::{ArrayClass, GoType, RecordKind, Type};
-use std::collections::HashSet;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
-/// Which side of a call a type is on: what JS may pass, or what it gets back.
+/// Where a value of a type goes, which decides what JS may pass or gets.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
-    In,
-    Out,
+    /// An argument of a bound function (the wrapper's and `invoke/args.rs`'s rules).
+    Arg,
+    /// A value converted natively (`marshal/codec.rs` encode): a struct's
+    /// field, an array's element, an element of an out-array, a callback's result.
+    Field,
+    /// What JS gets back (`codec.rs` decode, the wrappers' readers). `big`:
+    /// 64-bit integers follow the interface's `B` (the `bigint` option);
+    /// `strings`: `char *` is read as a string (not inside a union).
+    Out { big: bool, strings: bool },
 }
+
+const OUT: Side = Side::Out {
+    big: true,
+    strings: true,
+};
 
 const RESERVED: &[&str] = &[
     "break",
@@ -158,7 +171,20 @@ fn doc(out: &mut String, indent: &str, text: Option<&str>) {
 struct Gen {
     /// Names of records that get their own interface.
     named: HashSet<String>,
+    /// The namespace of their input interfaces (`Input`, unless the header has a type of that name).
+    input: String,
+    /// `uses_big` of each record, by its address (a header can nest records
+    /// by value many times over; each is looked at once).
+    big_records: RefCell<HashMap<usize, bool>>,
+    /// Records and callbacks written in line so far: past [`MAX_INLINE`],
+    /// the rest are `unknown` (types written in line can nest many times over).
+    inlined: Cell<usize>,
 }
+
+/// Records and callback types written in line in one module, at most.
+const MAX_INLINE: usize = 100_000;
+
+const BUFFERS: &str = "Pointer | ArrayBufferView | ArrayBuffer";
 
 impl Gen {
     fn record_name(&self, t: &Type) -> Option<String> {
@@ -172,91 +198,202 @@ impl Gen {
         }
     }
 
+    /// The 64-bit integer a result has: `bigint` with `{ bigint: true }`, else a
+    /// number when it is exact.
+    fn int64(side: Side) -> String {
+        match side {
+            Side::Out { big: true, .. } => "B extends true ? bigint : number | bigint".into(),
+            _ => "number | bigint".into(),
+        }
+    }
+
     fn ts(&self, t: &Type, side: Side, depth: u32) -> String {
         if depth > 8 {
             return "unknown".into();
         }
+        let out = matches!(side, Side::Out { .. });
         match t {
-            Type::Void => "void".into(),
+            Type::Void => if out { "void" } else { "never" }.into(),
             Type::Bool => "boolean".into(),
-            Type::Char(i) | Type::Int(i) => match (side, i.bytes) {
-                (Side::In, _) => "number | bigint".into(),
-                (Side::Out, 8) => "number | bigint".into(),
-                (Side::Out, _) => "number".into(),
+            Type::Char(i) | Type::Int(i) => match side {
+                Side::Out { .. } if i.bytes == 8 => Self::int64(side),
+                Side::Out { .. } => "number".into(),
+                _ => "number | bigint".into(),
             },
             Type::Enum(e) => match side {
-                Side::In => "number | bigint".into(),
-                Side::Out if e.repr.bytes == 8 => "number | bigint".into(),
-                Side::Out => "number".into(),
-            },
-            Type::F32 | Type::F64 => "number".into(),
-            Type::Pointer(p) => match (side, &p.to()) {
-                (Side::Out, Type::Char(_)) => "string | null".into(),
-                (Side::Out, _) => "Pointer | null".into(),
-                (Side::In, Type::Char(_)) => "string | Pointer | ArrayBufferView | ArrayBuffer | null".into(),
-                (Side::In, Type::Void) | (Side::In, Type::Function(_)) | (Side::In, Type::Unsupported(_)) => {
-                    "Pointer | ArrayBufferView | ArrayBuffer | null".into()
-                }
-                (Side::In, to) => {
-                    // An array of the pointee works as an in/out parameter, and so
-                    // does an object for a struct pointer.
-                    let elem = self.ts(to, Side::In, depth + 1);
-                    let mut s = format!("Pointer | ArrayBufferView | ArrayBuffer | Array<{elem}> | null");
-                    if let Some(n) = self.record_name(to) {
-                        s = format!(
-                            "Pointer | ArrayBufferView | ArrayBuffer | Partial<{n}> | Array<Partial<{n}>> | null"
-                        );
+                Side::Out { .. } if e.repr.bytes == 8 => Self::int64(side),
+                Side::Out { .. } => "number".into(),
+                Side::Arg => "number | bigint".into(),
+                // Natively, an enum also takes the name of one of its values.
+                Side::Field => {
+                    let mut s = String::from("number | bigint");
+                    for (n, _) in e.values.iter().take(256) {
+                        let _ = write!(s, " | {n:?}");
                     }
                     s
                 }
             },
-            Type::Array(a) => match (&a.elem, side) {
-                (Type::Char(_), _) => "string".into(),
-                (Type::Int(i), Side::Out) => typed_array(i.bytes, i.signed).into(),
-                (Type::F32, Side::Out) => "Float32Array".into(),
-                (Type::F64, Side::Out) => "Float64Array".into(),
-                (elem, Side::Out) => format!("Array<{}>", self.ts(elem, side, depth + 1)),
-                (elem, Side::In) => format!("ArrayLike<{}>", self.ts(elem, side, depth + 1)),
-            },
-            Type::Record(r) => {
-                if let Some(n) = self.record_name(t) {
-                    return match side {
-                        Side::In => format!("Partial<{n}>"),
-                        Side::Out => n,
-                    };
-                }
-                match r.body() {
-                    Some(body) => {
-                        let fields: Vec<String> = body
-                            .flat_fields()
-                            .iter()
-                            .map(|(name, f)| format!("{}: {}", key(name), self.ts(&f.ty, side, depth + 1)))
-                            .collect();
-                        let opt = if side == Side::In { "?" } else { "" };
-                        let fields: Vec<String> = fields
-                            .into_iter()
-                            .map(|f| f.replacen(": ", &format!("{opt}: "), 1))
-                            .collect();
-                        format!("{{ {} }}", fields.join("; "))
-                    }
-                    None => "never".into(),
+            Type::F32 | Type::F64 => "number".into(),
+            Type::Pointer(p) => {
+                let to = p.to();
+                match side {
+                    Side::Out { strings, .. } => match to {
+                        Type::Char(_) if strings => "string | null".into(),
+                        _ => "Pointer | null".into(),
+                    },
+                    Side::Field => match to {
+                        Type::Char(_) => format!("string | {BUFFERS} | null"),
+                        _ => format!("{BUFFERS} | null"),
+                    },
+                    Side::Arg => match &to {
+                        Type::Char(_) => format!("string | {BUFFERS} | null"),
+                        // A JS function is lent to C for the call.
+                        Type::Function(sig) => format!("{} | {BUFFERS} | null", self.callback(sig, depth)),
+                        // An array of the pointee is an in/out parameter, and
+                        // so is an object for a struct; both need a size.
+                        to if to.size().is_some_and(|n| n > 0) => {
+                            let elem = self.ts(to, Side::Field, depth + 1);
+                            // `int8_t *` and the like also take a string (UTF-8).
+                            let text = if to.is_bytes() { "string | " } else { "" };
+                            match to {
+                                Type::Record(_) => format!("{BUFFERS} | {elem} | Array<{elem}> | null"),
+                                _ => format!("{text}{BUFFERS} | Array<{elem}> | null"),
+                            }
+                        }
+                        // `void *` also takes a string (UTF-8, for the call).
+                        Type::Void => format!("string | {BUFFERS} | null"),
+                        _ => format!("{BUFFERS} | null"),
+                    },
                 }
             }
-            Type::Go(GoType::String) => match side {
-                Side::In => "string | null".into(),
-                Side::Out => "string".into(),
-            },
-            Type::Go(GoType::Slice(elem)) => match (side, elem) {
-                // Only nil: cshared does not know the element type (no goSource).
-                (Side::In, None) => "null".into(),
-                (Side::In, Some(e)) => format!("{} | {} | null", e.name(), js_elems(*e)),
-                (Side::Out, _) => "{ data: Pointer | null; len: number | bigint; cap: number | bigint }".into(),
-            },
+            Type::Array(a) => {
+                let elem = &a.elem;
+                if out {
+                    return match elem {
+                        Type::Char(_) => "string".into(),
+                        Type::Int(i) => typed_array(i.bytes, i.signed).into(),
+                        Type::Enum(e) => typed_array(e.repr.bytes, e.repr.signed).into(),
+                        Type::F32 => "Float32Array".into(),
+                        Type::F64 => "Float64Array".into(),
+                        elem => format!("Array<{}>", self.ts(elem, side, depth + 1)),
+                    };
+                }
+                let each = self.ts(elem, Side::Field, depth + 1);
+                match elem {
+                    Type::Char(_) => format!("string | ReadonlyArray<{each}> | NumberArray"),
+                    Type::Int(_) | Type::Enum(_) | Type::F32 | Type::F64 => {
+                        format!("ReadonlyArray<{each}> | NumberArray")
+                    }
+                    _ => format!("ReadonlyArray<{each}>"),
+                }
+            }
+            Type::Record(r) => {
+                if let Some(n) = self.record_name(t) {
+                    let uses = self.uses_big(t, depth);
+                    return match side {
+                        Side::Out {
+                            big: true,
+                            strings: true,
+                        } if uses => format!("{}<B>", ident(&n)),
+                        Side::Out {
+                            big: false,
+                            strings: true,
+                        } if uses => format!("{}<false>", ident(&n)),
+                        Side::Out { strings: true, .. } => ident(&n),
+                        // Inside a union, char * is not read as a string.
+                        Side::Out { big, strings: false } => {
+                            self.inline_record(r, Side::Out { big, strings: false }, depth)
+                        }
+                        _ => format!("{}.{}", self.input, ident(&n)),
+                    };
+                }
+                self.inline_record(r, side, depth)
+            }
+            Type::Go(GoType::String) => if out { "string" } else { "string | null" }.into(),
+            Type::Go(GoType::Slice(elem)) => {
+                if out {
+                    let n = Self::int64(side);
+                    format!("{{ data: Pointer | null; len: {n}; cap: {n} }}")
+                } else {
+                    match elem {
+                        // Only nil: cshared does not know the element type (no goSource).
+                        None => "null".into(),
+                        Some(e) => format!("{} | {} | null", e.name(), js_elems(*e)),
+                    }
+                }
+            }
             Type::Function(_) | Type::Unsupported(_) => "never".into(),
         }
     }
 
-    fn record_interface(&self, out: &mut String, name: &str, t: &Type, docs: Option<&str>) {
+    /// Counts one more type written in line; false past the limit.
+    fn inline_budget(&self) -> bool {
+        let n = self.inlined.get().saturating_add(1);
+        self.inlined.set(n);
+        n <= MAX_INLINE
+    }
+
+    /// A struct or union as an object type, fields in line.
+    fn inline_record(&self, r: &crate::types::Record, side: Side, depth: u32) -> String {
+        let Some(body) = r.body() else { return "never".into() };
+        if !self.inline_budget() {
+            return "unknown".into();
+        }
+        let side = match side {
+            Side::Out { big, strings } => Side::Out {
+                big,
+                strings: strings && r.kind == RecordKind::Struct,
+            },
+            s => s,
+        };
+        let opt = if matches!(side, Side::Out { .. }) { "" } else { "?" };
+        let fields: Vec<String> = body
+            .flat_fields()
+            .iter()
+            .map(|(name, f)| format!("{}{opt}: {}", key(name), self.ts(&f.ty, side, depth + 1)))
+            .collect();
+        format!("{{ {} }}", fields.join("; "))
+    }
+
+    /// The JS function a callback parameter takes: its arguments as C passes
+    /// them (64-bit ones a number when exact), its result as C needs it.
+    fn callback(&self, sig: &crate::types::Signature, depth: u32) -> String {
+        if !self.inline_budget() {
+            return "((...args: never[]) => unknown)".into();
+        }
+        let args = Side::Out {
+            big: false,
+            strings: true,
+        };
+        let mut seen = HashSet::new();
+        let params: Vec<String> = sig
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let mut n = p.name.as_deref().map(ident).unwrap_or_else(|| format!("arg{k}"));
+                if !is_ident(&n) || !seen.insert(n.clone()) {
+                    n = format!("arg{k}");
+                }
+                format!("{n}: {}", self.ts(&p.ty, args, depth + 1))
+            })
+            .collect();
+        let ret = match sig.ret {
+            Type::Void => "void".to_string(),
+            ref t => self.ts(t, Side::Field, depth + 1),
+        };
+        format!("(({}) => {ret})", params.join(", "))
+    }
+
+    fn record_interface(
+        &self,
+        out: &mut String,
+        inputs: &mut String,
+        name: &str,
+        t: &Type,
+        docs: Option<&str>,
+        big: bool,
+    ) {
         let r = match t {
             Type::Record(r) => r,
             _ => return,
@@ -273,16 +410,35 @@ impl Gen {
                     ))),
                 );
                 let _ = writeln!(out, "export type {} = never", ident(name));
+                let _ = writeln!(inputs, "  export type {} = never", ident(name));
                 return;
             }
         };
         let kind = if r.kind == RecordKind::Union { "union" } else { "struct" };
         doc(out, "", docs.or(Some(&format!("{kind} {name}"))));
-        let _ = writeln!(out, "export interface {} {{", ident(name));
+        let _ = writeln!(
+            out,
+            "export interface {}{} {{",
+            ident(name),
+            self.type_params(self.uses_big(t, 0), big)
+        );
+        let side = Side::Out {
+            big: true,
+            strings: r.kind == RecordKind::Struct,
+        };
         for (fname, f) in body.flat_fields() {
-            let _ = writeln!(out, "  {}: {}", key(&fname), self.ts(&f.ty, Side::Out, 0));
+            let _ = writeln!(out, "  {}: {}", key(&fname), self.ts(&f.ty, side, 0));
         }
         let _ = writeln!(out, "}}");
+        let _ = writeln!(
+            inputs,
+            "  /** What a {kind} {name} argument takes: an object of some of its fields. */"
+        );
+        let _ = writeln!(inputs, "  export interface {} {{", ident(name));
+        for (fname, f) in body.flat_fields() {
+            let _ = writeln!(inputs, "    {}?: {}", key(&fname), self.ts(&f.ty, Side::Field, 0));
+        }
+        let _ = writeln!(inputs, "  }}");
     }
 }
 
@@ -314,22 +470,149 @@ fn const_ts(v: &ConstValue) -> String {
         ConstValue::Float(f) if f.is_finite() => format!("{f:?}"),
         ConstValue::Float(_) => "number".into(),
         ConstValue::Str(s) => format!("{s:?}"),
+        ConstValue::Bytes(_) => "Uint8Array".into(),
         ConstValue::Pointer(0) => "null".into(),
         ConstValue::Pointer(_) => "Pointer".into(),
     }
 }
 
+/// What `generate` is asked for besides the header.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The library is loaded with `{ bigint: true }`: the interfaces' `B`
+    /// type parameter defaults to `true` (64-bit results are bigints).
+    pub bigint: bool,
+}
+
 /// The typings module for `header`, whose main interface is `name`.
 pub fn generate(header: &Header, name: &str, source: &str) -> String {
+    generate_with(header, name, source, &Options::default())
+}
+
+/// Records reachable from `t` (through pointers, arrays, fields and
+/// signatures), by name, each once.
+fn reachable(t: &Type, depth: u32, seen: &mut HashSet<String>, out: &mut Vec<Type>) {
+    if depth > 16 {
+        return;
+    }
+    match t {
+        Type::Pointer(p) => reachable(&p.to(), depth + 1, seen, out),
+        Type::Array(a) => reachable(&a.elem, depth + 1, seen, out),
+        Type::Function(sig) => {
+            reachable(&sig.ret, depth + 1, seen, out);
+            for p in &sig.params {
+                reachable(&p.ty, depth + 1, seen, out);
+            }
+        }
+        Type::Record(r) => {
+            let Some(n) = r.name.as_deref() else {
+                if let Some(body) = r.body() {
+                    for f in &body.fields {
+                        reachable(&f.ty, depth + 1, seen, out);
+                    }
+                }
+                return;
+            };
+            if !seen.insert(n.to_string()) {
+                return;
+            }
+            out.push(t.clone());
+            if let Some(body) = r.body() {
+                for f in &body.fields {
+                    reachable(&f.ty, depth + 1, seen, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Gen {
+    /// Whether a result of type `t` depends on the `bigint` option (`B`).
+    fn uses_big(&self, t: &Type, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        match t {
+            Type::Char(i) | Type::Int(i) => i.bytes == 8,
+            Type::Enum(e) => e.repr.bytes == 8,
+            Type::Go(GoType::Slice(_)) => true,
+            Type::Array(a) => {
+                !matches!(
+                    a.elem,
+                    Type::Int(_) | Type::Enum(_) | Type::Char(_) | Type::F32 | Type::F64
+                ) && self.uses_big(&a.elem, depth + 1)
+            }
+            Type::Record(r) => {
+                let key = std::sync::Arc::as_ptr(r) as usize;
+                if let Some(&known) = self.big_records.borrow().get(&key) {
+                    return known;
+                }
+                let uses = r
+                    .body()
+                    .is_some_and(|b| b.flat_fields().iter().any(|(_, f)| self.uses_big(&f.ty, depth + 1)));
+                self.big_records.borrow_mut().insert(key, uses);
+                uses
+            }
+            _ => false,
+        }
+    }
+
+    /// `<B extends boolean = false>` for a declaration whose result type depends on B.
+    fn type_params(&self, uses: bool, big: bool) -> String {
+        if uses {
+            format!("<B extends boolean = {big}>")
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The typings module for `header`, whose main interface is `name`, as `opts` say.
+pub fn generate_with(header: &Header, name: &str, source: &str, opts: &Options) -> String {
+    // Records get interfaces: the header's, and those its declarations reach
+    // (a system header's `struct timespec`), unless a name is taken.
+    let taken: HashSet<String> = header.types.iter().map(|t| t.name.to_string()).collect();
     let mut named = HashSet::new();
+    let mut seen = HashSet::new();
+    let mut records: Vec<(String, Type, Option<String>)> = Vec::new();
     for t in &header.types {
         if let Type::Record(r) = &t.ty {
-            if r.name.as_deref() == Some(&*t.name) {
+            if r.name.as_deref() == Some(&*t.name) && seen.insert(t.name.to_string()) {
                 named.insert(t.name.to_string());
+                records.push((t.name.to_string(), t.ty.clone(), t.doc.as_deref().map(str::to_string)));
             }
         }
     }
-    let g = Gen { named };
+    let mut more = Vec::new();
+    for t in &header.types {
+        reachable(&t.ty, 0, &mut seen, &mut more);
+    }
+    for f in &header.functions {
+        reachable(
+            &Type::Function(std::sync::Arc::new(f.sig.clone())),
+            0,
+            &mut seen,
+            &mut more,
+        );
+    }
+    for t in more {
+        if let Type::Record(r) = &t {
+            if let Some(n) = r.name.as_deref() {
+                if !taken.contains(n) && named.insert(n.to_string()) {
+                    records.push((n.to_string(), t.clone(), None));
+                }
+            }
+        }
+    }
+    let input = if taken.contains("Input") { "Input_" } else { "Input" }.to_string();
+    let g = Gen {
+        named,
+        input,
+        big_records: RefCell::new(HashMap::new()),
+        inlined: Cell::new(0),
+    };
+    let big = opts.bigint;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -337,17 +620,20 @@ pub fn generate(header: &Header, name: &str, source: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "import type {{ CFunction, CType, CValue, Pointer }} from 'cshared'\n"
+        "import type {{ CFunction, CType, CValue, NumberArray, Pointer }} from 'cshared'\n"
     );
+    let mut inputs = String::new();
     let mut done = HashSet::new();
+    for (rname, ty, d) in &records {
+        if done.insert(rname.clone()) {
+            g.record_interface(&mut out, &mut inputs, rname, ty, d.as_deref(), big);
+        }
+    }
     for t in &header.types {
         if !done.insert(t.name.to_string()) {
             continue;
         }
         match &t.ty {
-            Type::Record(r) if r.name.as_deref() == Some(&*t.name) => {
-                g.record_interface(&mut out, &t.name, &t.ty, t.doc.as_deref());
-            }
             Type::Enum(e) => {
                 let values: Vec<String> = e.values.iter().map(|(n, v)| format!("{n} = {v}")).collect();
                 let text = match t.doc.as_deref() {
@@ -360,13 +646,27 @@ pub fn generate(header: &Header, name: &str, source: &str) -> String {
             ty => {
                 // A typedef: an alias of what it names, as a value JS gets back.
                 doc(&mut out, "", t.doc.as_deref());
-                let _ = writeln!(out, "export type {} = {}", ident(&t.name), g.ts(ty, Side::Out, 0));
+                let _ = writeln!(
+                    out,
+                    "export type {}{} = {}",
+                    ident(&t.name),
+                    g.type_params(g.uses_big(ty, 0), big),
+                    g.ts(ty, OUT, 0)
+                );
             }
         }
+    }
+    if !inputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "/** What struct and union arguments take: objects of some of their fields. */"
+        );
+        let _ = writeln!(out, "export namespace {} {{\n{inputs}}}", g.input);
     }
     let _ = writeln!(out);
     // (name, doc comment and signature) of every function.
     let mut fns: Vec<(String, String)> = Vec::new();
+    let mut main_big = false;
     for (i, f) in header.functions.iter().enumerate() {
         let mut d = f.doc.as_deref().map(str::to_string).unwrap_or_default();
         if let Some(why) = header.unbindable.get(&i) {
@@ -388,14 +688,15 @@ pub fn generate(header: &Header, name: &str, source: &str) -> String {
                 if !is_ident(&n) || !seen.insert(n.clone()) {
                     n = format!("arg{k}");
                 }
-                format!("{n}: {}", g.ts(&p.ty, Side::In, 0))
+                format!("{n}: {}", g.ts(&p.ty, Side::Arg, 0))
             })
             .collect();
         let mut params = params;
         if f.sig.variadic {
             params.push("...args: CValue[]".into());
         }
-        let ret = g.ts(&f.sig.ret, Side::Out, 0);
+        main_big |= g.uses_big(&f.sig.ret, 0);
+        let ret = g.ts(&f.sig.ret, OUT, 0);
         let ret = if ret == "void" { "undefined".to_string() } else { ret };
         let _ = writeln!(
             text,
@@ -410,10 +711,15 @@ pub fn generate(header: &Header, name: &str, source: &str) -> String {
         &mut out,
         "",
         Some(&format!(
-            "The functions, constants and types of {source}: `load<{name}>(path, {{ header }})`."
+            "The functions, constants and types of {source}: `load<{name}>(path, {{ header }})`{}.",
+            if main_big {
+                format!("; with `{{ bigint: true }}`, `load<{name}<true>>` (64-bit results are then always bigints)")
+            } else {
+                String::new()
+            }
         )),
     );
-    let _ = writeln!(out, "export interface {name} {{");
+    let _ = writeln!(out, "export interface {name}{} {{", g.type_params(main_big, big));
     // Functions whose names a Library uses itself are only in `functions`.
     for (fname, text) in &fns {
         if !LIBRARY_MEMBERS.contains(&fname.as_str()) {

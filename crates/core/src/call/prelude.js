@@ -530,8 +530,11 @@
   // A bound function from its shape's maker (crates/core/src/call/codegen.rs): named
   // as in C, with fn.async and fn.batch unless the maker made its own.
   const defineProperty = Object.defineProperty;
+  // Bound functions by their ids (for disposable()'s free function).
+  const ids = new WeakMap();
   function finish(make, id, name) {
     const f = make(id, { id, meta: undefined });
+    ids.set(f, id);
     defineProperty(f, 'name', { value: name });
     if (f.async === undefined) {
       f.async = later(id);
@@ -595,6 +598,74 @@
     Object.defineProperty(lib, 'functions', { value: Object.freeze(functions), enumerable: false });
   }
 
+  // Header files are read through the runtime's own fs module, so that
+  // whatever the runtime serves (Electron's app.asar) is read as it reads it:
+  // only regular files, at most `max` bytes (a device such as /dev/zero never
+  // ends, a FIFO waits for a writer). Returns the bytes, a string saying why
+  // not, or undefined when there is no fs module to use (then cshared reads
+  // the file itself). Never throws.
+  let headerFs;
+  let readBuf = null;
+  function readHeader(path, max) {
+    if (headerFs === undefined) {
+      headerFs = null;
+      try {
+        const p = globalThis.process;
+        if (p && typeof p.getBuiltinModule === 'function') headerFs = p.getBuiltinModule('fs') || null;
+      } catch {
+        headerFs = null;
+      }
+    }
+    const fs = headerFs;
+    if (!fs) return undefined;
+    const tooLarge = `larger than ${max} bytes`;
+    let fd = -1;
+    try {
+      const st = fs.statSync(path, { throwIfNoEntry: false });
+      if (st === undefined) return 'ENOENT: no such file or directory';
+      if (!st.isFile()) return 'not a regular file';
+      if (st.size > max) return tooLarge;
+      const c = fs.constants || {};
+      // With O_NONBLOCK, a path swapped for a FIFO after the check opens at
+      // once (and fails the next one); for a regular file it changes nothing.
+      fd = fs.openSync(path, (c.O_RDONLY || 0) | (c.O_NONBLOCK || 0));
+      const st2 = fs.fstatSync(fd);
+      if (!st2.isFile()) return 'not a regular file';
+      if (st2.size > max) return tooLarge;
+      // One buffer for every header read (native code copies the bytes at
+      // once), kept while small: a new one per file would leave native
+      // memory to the garbage collector on every load().
+      const want = Math.min(st2.size, max) + 1;
+      let buf = readBuf !== null && readBuf.length >= want ? readBuf : new Uint8Array(want);
+      if (buf.length <= 1 << 20) readBuf = buf;
+      let n = 0;
+      for (;;) {
+        if (n === buf.length) {
+          if (buf.length > max) return tooLarge;
+          const bigger = new Uint8Array(Math.min(buf.length * 2, max + 1));
+          bigger.set(buf);
+          buf = bigger;
+          if (buf.length <= 1 << 20) readBuf = buf;
+        }
+        const got = fs.readSync(fd, buf, n, buf.length - n, null);
+        if (got <= 0) break;
+        n += got;
+      }
+      if (n > max) return tooLarge;
+      return buf.subarray(0, n);
+    } catch (e) {
+      return e && typeof e.message === 'string' ? e.message : String(e);
+    } finally {
+      if (fd !== -1) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // nothing to do
+        }
+      }
+    }
+  }
+
   // A stand-in for a function that could not be bound: calling it throws why.
   function failing(name, error) {
     const f = function () {
@@ -604,18 +675,46 @@
     return f;
   }
 
+  // Unregistered callbacks by their JS function: [type id, code address
+  // (low, high), ...]. The same function registered again with the same
+  // type gets its slot back (src/callback.rs, `register`, which checks the
+  // address); a function collected takes its entries with it.
+  const buried = new WeakMap();
+  function buryCallback(f, type, lo, hi) {
+    const list = buried.get(f);
+    if (list === undefined) buried.set(f, [type, lo, hi]);
+    else list.push(type, lo, hi);
+  }
+  function reviveCallback(f, type) {
+    const list = buried.get(f);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i += 3) {
+      if (list[i] === type) {
+        const at = [list[i + 1], list[i + 2]];
+        list.splice(i, 3);
+        if (list.length === 0) buried.delete(f);
+        return at;
+      }
+    }
+    return undefined;
+  }
+
   return {
     views,
+    buryCallback,
+    reviveCallback,
     Pointer,
     makePtr,
     isPointer: Pointer.is,
     put: Pointer.put,
     describe,
     declare,
+    readHeader,
     failing,
     fastDecode,
     finish,
     makeCall,
+    idOf: (f) => (typeof f === 'function' && ids.has(f) ? ids.get(f) : -1),
     ownFields,
     // src/fast.rs: wrappers made from now on call `f` (they name `invf`
     // only when the accelerator is active, so none made before do).

@@ -5,6 +5,7 @@ pub mod lexer;
 pub mod parser;
 pub mod preproc;
 pub mod scope;
+pub mod target;
 
 pub use lexer::Pos;
 pub use parser::{Decl, ErrorKind, FuncDecl, ParseError, Skipped};

@@ -18,8 +18,16 @@ use crate::types::{
 };
 use std::sync::Arc;
 
+#[path = "expr.rs"]
+mod expr;
+pub use expr::{char_literal, float_literal, int_literal, FloatTy, IntTy, Value};
+
+/// The start of the reason for a declaration of a system header that
+/// cshared could not read.
+pub const NOT_READ: &str = "cshared could not read this declaration of a system header";
+
 /// Nesting limit for declarators, records and expressions.
-pub const MAX_DEPTH: u32 = 200;
+pub const MAX_DEPTH: u32 = 128;
 /// Parameter limit for one function.
 pub const MAX_PARAMS: usize = 4096;
 
@@ -54,15 +62,18 @@ pub enum Decl {
         name: Arc<str>,
         ty: Type,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
     /// A struct or union defined (not just named) here.
     Record {
         record: Arc<Record>,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
     Enum {
         ty: Arc<EnumType>,
         doc: Option<Arc<str>>,
+        pos: Pos,
     },
 }
 
@@ -91,10 +102,12 @@ struct Storage {
     inline: bool,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Attrs {
     packed: bool,
     aligned: Option<usize>,
+    /// `__attribute__((mode(DI)))`: the machine mode that sets an integer's width.
+    mode: Option<Arc<str>>,
 }
 
 struct Specs {
@@ -102,6 +115,8 @@ struct Specs {
     base: Type,
     is_const: bool,
     align: Option<usize>,
+    /// `__attribute__((mode(...)))` among the specifiers.
+    mode: Option<Arc<str>>,
     /// A struct, union or enum defined by these specifiers.
     defined: Option<Decl>,
 }
@@ -130,6 +145,13 @@ pub struct Parser<'t, 'n> {
     pub pack: Option<usize>,
     /// In `#if`: identifiers are 0 and there are no types.
     pp_mode: bool,
+    /// Inside operands C does not evaluate (`0 && x`, `sizeof x`).
+    uneval: u32,
+    /// Reading a parameter's specifiers, where a lone unknown name is a type.
+    param_specs: bool,
+    /// By file index: a system header, where what cshared cannot read is
+    /// skipped (recorded as [`NOT_READ`]) rather than an error.
+    system: &'t [bool],
     end: Pos,
 }
 
@@ -153,8 +175,17 @@ impl<'t, 'n> Parser<'t, 'n> {
             depth: 0,
             pack: None,
             pp_mode: false,
+            uneval: 0,
+            param_specs: false,
+            system: &[],
             end,
         }
+    }
+
+    /// Which files are system headers (by file index).
+    pub fn system_files(mut self, system: &'t [bool]) -> Self {
+        self.system = system;
+        self
     }
 
     // ----- token helpers -----
@@ -324,6 +355,15 @@ impl<'t, 'n> Parser<'t, 'n> {
 
     /// A type name such as `const char *` or `struct point[3]`.
     pub fn type_name(&mut self) -> PResult<Type> {
+        // Type names nest through specifiers (`typeof(typeof(...))`,
+        // `_Atomic(...)`, `_Alignas(...)`, casts): bounded like the rest.
+        self.enter()?;
+        let r = self.type_name_inner();
+        self.leave();
+        r
+    }
+
+    fn type_name_inner(&mut self) -> PResult<Type> {
         let specs = self.specifiers()?;
         if specs.storage.typedef || specs.storage.is_static {
             return self.syntax("a type name cannot have a storage class");
@@ -377,9 +417,26 @@ impl<'t, 'n> Parser<'t, 'n> {
                         reason: e.msg,
                     });
                     self.depth = 0;
+                    self.param_specs = false;
                     self.recover(start)?;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    let at = self.toks.get(start).map(|t| t.pos.file as usize);
+                    if !at.is_some_and(|f| self.system.get(f).copied().unwrap_or(false)) {
+                        return Err(e);
+                    }
+                    // cshared does not understand a declaration of a system
+                    // header (the compiler does): skip it, and say so.
+                    let name = self.declared_name(start);
+                    skipped.push(Skipped {
+                        name,
+                        pos: e.pos,
+                        reason: format!("{NOT_READ}: {}", e.msg),
+                    });
+                    self.depth = 0;
+                    self.param_specs = false;
+                    self.recover(start)?;
+                }
             }
         }
         Ok(())
@@ -488,11 +545,16 @@ impl<'t, 'n> Parser<'t, 'n> {
         let specs = self.specifiers()?;
         if let Some(d) = specs.defined.clone() {
             decls.push(match d {
-                Decl::Record { record, .. } => Decl::Record {
+                Decl::Record { record, pos, .. } => Decl::Record {
                     record,
                     doc: doc.clone(),
+                    pos,
                 },
-                Decl::Enum { ty, .. } => Decl::Enum { ty, doc: doc.clone() },
+                Decl::Enum { ty, pos, .. } => Decl::Enum {
+                    ty,
+                    doc: doc.clone(),
+                    pos,
+                },
                 other => other,
             });
         }
@@ -512,8 +574,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                     })
                 }
             };
-            let symbol = self.trailing_attributes()?;
+            let mut tattrs = Attrs::default();
+            let symbol = self.trailing_attributes_into(&mut tattrs)?;
             let mut ty = self.apply(specs.base.clone(), specs.is_const, &d.derivs, pos);
+            let mode = tattrs.mode.clone().or_else(|| specs.mode.clone());
+            if mode.is_some() {
+                ty = ty.and_then(|t| self.apply_mode(t, mode.as_deref(), pos));
+            }
             if specs.storage.typedef {
                 let t = ty?;
                 let t = self.name_anonymous(&name, t);
@@ -522,6 +589,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     name,
                     ty: t,
                     doc: doc.clone(),
+                    pos,
                 });
             } else if self.at("{") {
                 // A function definition (a `static inline` in a header): never a symbol.
@@ -613,8 +681,33 @@ impl<'t, 'n> Parser<'t, 'n> {
         }
     }
 
+    /// `t` in the machine mode `mode` (`__attribute__((mode(DI)))`): the
+    /// integer or floating type of that width.
+    fn apply_mode(&self, t: Type, mode: Option<&str>, pos: Pos) -> PResult<Type> {
+        let Some(mode) = mode else { return Ok(t) };
+        let bytes: Option<u8> = match mode {
+            "QI" | "byte" => Some(1),
+            "HI" => Some(2),
+            "SI" => Some(4),
+            "DI" => Some(8),
+            "word" | "pointer" | "unwind_word" => Some(crate::types::POINTER_SIZE as u8),
+            _ => None,
+        };
+        match (&t, bytes, mode) {
+            (Type::Int(i) | Type::Char(i), Some(b), _) => Ok(Type::Int(Int::new(b, i.signed))),
+            (Type::Enum(e), Some(b), _) => Ok(Type::Int(Int::new(b, e.repr.signed))),
+            (Type::F32 | Type::F64, _, "SF") => Ok(Type::F32),
+            (Type::F32 | Type::F64, _, "DF") => Ok(Type::F64),
+            _ => self.unsupported(pos, format!("{t} in mode {mode}")),
+        }
+    }
+
     /// Attributes and `__asm__("symbol")` after a declarator. Returns the asm name.
     fn trailing_attributes(&mut self) -> PResult<Option<Arc<str>>> {
+        self.trailing_attributes_into(&mut Attrs::default())
+    }
+
+    fn trailing_attributes_into(&mut self, attrs: &mut Attrs) -> PResult<Option<Arc<str>>> {
         let mut symbol = None;
         loop {
             if self.at("__asm__") || self.at("__asm") || self.at("asm") {
@@ -633,7 +726,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     symbol = Some(Arc::from(s));
                 }
             } else if self.at_attribute() {
-                self.attribute(&mut Attrs::default())?;
+                self.attribute(attrs)?;
             } else {
                 return Ok(symbol);
             }
@@ -690,7 +783,17 @@ impl<'t, 'n> Parser<'t, 'n> {
                 // aligned(n), or bare `aligned` meaning the largest alignment.
                 let mut n = 16;
                 if inner.get(k + 1).is_some_and(|t| t.is("(")) {
-                    let close = (k + 2..inner.len()).find(|&j| inner[j].is(")")).unwrap_or(inner.len());
+                    let mut depth = 0usize;
+                    let close = (k + 1..inner.len())
+                        .find(|&j| {
+                            if inner[j].is("(") {
+                                depth += 1;
+                            } else if inner[j].is(")") {
+                                depth = depth.saturating_sub(1);
+                            }
+                            depth == 0
+                        })
+                        .unwrap_or(inner.len());
                     let mut sub = Parser::new(
                         &inner[k + 2..close],
                         Names {
@@ -705,6 +808,14 @@ impl<'t, 'n> Parser<'t, 'n> {
                     return self.unsupported(w.pos, format!("bad alignment {n}"));
                 }
                 attrs.aligned = Some(attrs.aligned.unwrap_or(1).max(n));
+            } else if w.kind == Kind::Ident && word == "mode" && inner.get(k + 1).is_some_and(|t| t.is("(")) {
+                match inner.get(k + 2) {
+                    Some(m) if m.kind == Kind::Ident && inner.get(k + 3).is_some_and(|t| t.is(")")) => {
+                        attrs.mode = Some(Arc::from(m.text.trim_matches('_')));
+                        k += 3;
+                    }
+                    _ => return self.unsupported(w.pos, "a malformed __attribute__((mode))"),
+                }
             } else if w.kind == Kind::Ident && (word == "vector_size" || word == "mode") {
                 return self.unsupported(w.pos, format!("__attribute__(({word})) is not supported"));
             }
@@ -756,6 +867,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                 "_Noreturn" | "register" | "auto" | "_Thread_local" | "__thread" | "thread_local" | "__extension__"
                 | "constexpr" | "__cdecl" | "__stdcall" | "__fastcall" | "__vectorcall" | "__thiscall" | "__w64"
                 | "__ptr64" | "__ptr32" => {}
+                // Microsoft's SAL annotations: every pointer is in and out here.
+                s if is_sal(s) => {}
                 "const" | "__const" | "__const__" => is_const = true,
                 "volatile" | "__volatile" | "__volatile__" | "restrict" | "__restrict" | "__restrict__"
                 | "_Nonnull" | "_Nullable" | "_Null_unspecified" | "__nonnull" | "_Nullable_result" | "__unaligned" => {
@@ -788,7 +901,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                     continue;
                 }
                 "void" => void += 1,
-                "_Bool" | "bool" if named.is_none() => boolean += 1,
+                // (`bool` is stdbool.h's macro, or a builtin type name for prototypes.)
+                "_Bool" => boolean += 1,
                 "char" => chr += 1,
                 "short" => short += 1,
                 "int" => int += 1,
@@ -824,8 +938,13 @@ impl<'t, 'n> Parser<'t, 'n> {
                     any_type = true;
                     continue;
                 }
-                "typeof" | "__typeof__" | "__typeof" | "typeof_unqual" => {
-                    return self.unsupported(t.pos, "typeof is not supported");
+                "typeof" | "__typeof__" | "__typeof" | "typeof_unqual" | "__typeof_unqual__" => {
+                    if any_type || named.is_some() {
+                        return self.syntax(format!("two types in one declaration ('{w}')"));
+                    }
+                    named = Some(self.typeof_specifier()?);
+                    any_type = true;
+                    continue;
                 }
                 _ => {
                     if any_type || named.is_some() {
@@ -837,9 +956,11 @@ impl<'t, 'n> Parser<'t, 'n> {
                         self.i += 1;
                         continue;
                     }
-                    // An unknown name where a type is expected: `foo_t x`, `foo_t *x`.
+                    // An unknown name where a type is expected: `foo_t x`, `foo_t *x`,
+                    // and in a parameter list `foo_t` alone (`void f(pid_t);`).
                     let next = self.peek_at(1);
-                    if next.is_some_and(|n| n.kind == Kind::Ident || n.is("*")) && !is_keyword(w) {
+                    let in_param = self.param_specs && !any_type && unsupported.is_none();
+                    if (in_param || next.is_some_and(|n| n.kind == Kind::Ident || n.is("*"))) && !is_keyword(w) {
                         return self.unsupported(t.pos, format!("unknown type name '{w}'"));
                     }
                     break;
@@ -849,7 +970,6 @@ impl<'t, 'n> Parser<'t, 'n> {
                 w,
                 "void"
                     | "_Bool"
-                    | "bool"
                     | "char"
                     | "short"
                     | "int"
@@ -867,7 +987,6 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
             self.i += 1;
         }
-        let _ = attrs;
         if let Some(what) = unsupported {
             // Declarations using it parse; calling with it is refused.
             return Ok(Specs {
@@ -875,6 +994,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 base: Type::Unsupported(Arc::from(what)),
                 is_const,
                 align,
+                mode: attrs.mode.clone(),
                 defined,
             });
         }
@@ -892,14 +1012,18 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
             None => {
                 if keywords == 0 {
-                    return Err(ParseError {
-                        kind: ErrorKind::Syntax,
-                        pos: start,
-                        msg: match self.peek() {
-                            Some(t) if t.kind == Kind::Ident => {
-                                format!("unknown type name '{}'", t.text)
-                            }
-                            _ => format!("expected a type but found {}", self.describe()),
+                    // An unknown name where a type belongs (C compilers say
+                    // the same): the declaration is skipped, as its type is unknown.
+                    return Err(match self.peek() {
+                        Some(t) if t.kind == Kind::Ident && !is_keyword(&t.text) => ParseError {
+                            kind: ErrorKind::Unsupported,
+                            pos: t.pos,
+                            msg: format!("unknown type name '{}'", t.text),
+                        },
+                        _ => ParseError {
+                            kind: ErrorKind::Syntax,
+                            pos: start,
+                            msg: format!("expected a type but found {}", self.describe()),
                         },
                     });
                 }
@@ -918,6 +1042,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                         base: Type::Unsupported(Arc::from(what)),
                         is_const,
                         align,
+                        mode: attrs.mode.clone(),
                         defined,
                     });
                 }
@@ -953,6 +1078,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                             base: Type::Unsupported(Arc::from("long double")),
                             is_const,
                             align,
+                            mode: attrs.mode.clone(),
                             defined,
                         });
                     }
@@ -986,6 +1112,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             base,
             is_const,
             align,
+            mode: attrs.mode,
             defined,
         })
     }
@@ -1011,6 +1138,30 @@ impl<'t, 'n> Parser<'t, 'n> {
             },
             _ => self.syntax(format!("expected a Go element type after '[]', found {}", self.describe())),
         }
+    }
+
+    /// `typeof (type)` or `typeof (expression)`, for a constant expression.
+    fn typeof_specifier(&mut self) -> PResult<Type> {
+        let pos = self.pos();
+        self.i += 1;
+        self.expect("(")?;
+        let ty = if self.starts_type() {
+            self.type_name()?
+        } else {
+            match self.const_value() {
+                Ok(Value::Int(_, t)) => Type::Int(Int::new(t.bits / 8, t.signed)),
+                Ok(Value::Float(_, FloatTy::Float)) => Type::F32,
+                Ok(Value::Float(_, FloatTy::Double)) => Type::F64,
+                Ok(Value::Float(_, FloatTy::LongDouble)) => Type::Unsupported(Arc::from("long double")),
+                Ok(Value::Ptr(_)) => Type::pointer_to(Type::Void, false),
+                Err(e) if e.kind == ErrorKind::Unsupported => {
+                    return self.unsupported(pos, "typeof of an expression that is not a constant");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        self.expect(")")?;
+        Ok(ty)
     }
 
     /// Whether the next tokens start a type name (for casts, sizeof, params).
@@ -1062,6 +1213,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             return Ok((Type::Record(r), None));
         }
         self.enter()?;
+        let outer_param = std::mem::replace(&mut self.param_specs, false);
         let body_pos = self.pos();
         self.i += 1;
         let mut members: Vec<Member> = Vec::new();
@@ -1134,6 +1286,10 @@ impl<'t, 'n> Parser<'t, 'n> {
                 while self.at_attribute() {
                     self.attribute(&mut mattrs)?;
                 }
+                let mode = mattrs.mode.clone().or_else(|| specs.mode.clone());
+                if mode.is_some() {
+                    ty = ty.and_then(|t| self.apply_mode(t, mode.as_deref(), pos));
+                }
                 let align = match (specs.align, mattrs.aligned) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -1159,6 +1315,7 @@ impl<'t, 'n> Parser<'t, 'n> {
             self.attribute(&mut attrs)?;
         }
         self.leave();
+        self.param_specs = outer_param;
         let name = name_tok.map(|t| t.text.clone());
         // Find or make the record this body completes.
         let record = match &name {
@@ -1191,7 +1348,11 @@ impl<'t, 'n> Parser<'t, 'n> {
             }
         }
         record.complete(b.finish(attrs.aligned));
-        Ok((Type::Record(record.clone()), Some(Decl::Record { record, doc: None })))
+        let pos = name_tok.map(|t| t.pos).unwrap_or(body_pos);
+        Ok((
+            Type::Record(record.clone()),
+            Some(Decl::Record { record, doc: None, pos }),
+        ))
     }
 
     /// Skips to the end of a struct member after an error in it.
@@ -1214,6 +1375,7 @@ impl<'t, 'n> Parser<'t, 'n> {
     }
 
     fn enum_specifier(&mut self) -> PResult<(Type, Option<Decl>)> {
+        let enum_pos = self.pos();
         self.i += 1;
         let mut attrs = Attrs::default();
         while self.at_attribute() {
@@ -1256,6 +1418,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         let open = self.pos();
         self.i += 1;
         let mut values: Vec<(Arc<str>, i64)> = Vec::new();
+        let mut exact: Vec<i128> = Vec::new();
         let mut next: i128 = 0;
         while !self.eat("}") {
             let t = match self.bump() {
@@ -1285,6 +1448,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                 return self.unsupported(t.pos, format!("enumerator {} is out of range", t.text));
             }
             let v = next as i64;
+            exact.push(next);
             values.push((t.text.clone(), v));
             self.names.local.constants.insert(t.text.clone(), v);
             next += 1;
@@ -1296,7 +1460,7 @@ impl<'t, 'n> Parser<'t, 'n> {
         while self.at_attribute() {
             self.attribute(&mut attrs)?;
         }
-        let repr = fixed.unwrap_or_else(|| enum_repr(&values, attrs.packed));
+        let repr = fixed.unwrap_or_else(|| enum_repr(&exact, attrs.packed));
         let e = Arc::new(EnumType {
             name: name.clone(),
             repr,
@@ -1305,7 +1469,14 @@ impl<'t, 'n> Parser<'t, 'n> {
         if let Some(n) = name {
             self.names.local.enums.insert(n, e.clone());
         }
-        Ok((Type::Enum(e.clone()), Some(Decl::Enum { ty: e, doc: None })))
+        Ok((
+            Type::Enum(e.clone()),
+            Some(Decl::Enum {
+                ty: e,
+                doc: None,
+                pos: enum_pos,
+            }),
+        ))
     }
 
     // ----- declarators -----
@@ -1460,7 +1631,10 @@ impl<'t, 'n> Parser<'t, 'n> {
                 break;
             }
             let pstart = self.pos();
-            let specs = self.specifiers()?;
+            let outer = std::mem::replace(&mut self.param_specs, true);
+            let specs = self.specifiers();
+            self.param_specs = outer;
+            let specs = specs?;
             let d = self.declarator(true)?;
             let pos = d.name.as_ref().map(|n| n.1).unwrap_or(pstart);
             let ty = self.apply(specs.base, specs.is_const, &d.derivs, pos)?;
@@ -1532,248 +1706,15 @@ impl<'t, 'n> Parser<'t, 'n> {
         }
         Ok(t)
     }
-
-    // ----- constant expressions -----
-
-    /// Evaluates a `#if` expression (after `defined` has been replaced).
-    pub fn pp_expr(&mut self) -> PResult<i128> {
-        self.pp_mode = true;
-        let v = self.const_expr()?;
-        if !self.at_end() {
-            return self.syntax(format!("unexpected {} in #if expression", self.describe()));
-        }
-        Ok(v)
-    }
-
-    pub fn const_expr(&mut self) -> PResult<i128> {
-        self.enter()?;
-        let r = self.conditional();
-        self.leave();
-        r
-    }
-
-    fn conditional(&mut self) -> PResult<i128> {
-        let c = self.binary(0)?;
-        if self.eat("?") {
-            let a = self.const_expr()?;
-            self.expect(":")?;
-            let b = self.const_expr()?;
-            return Ok(if c != 0 { a } else { b });
-        }
-        Ok(c)
-    }
-
-    fn binary(&mut self, min_prec: u8) -> PResult<i128> {
-        let mut lhs = self.unary()?;
-        loop {
-            let (op, prec) = match self.peek() {
-                Some(t) if t.kind == Kind::Punct => match binary_prec(&t.text) {
-                    Some(p) if p >= min_prec => (t.text.clone(), p),
-                    _ => break,
-                },
-                _ => break,
-            };
-            let pos = self.pos();
-            self.i += 1;
-            self.enter()?;
-            let rhs = self.binary(prec + 1);
-            self.leave();
-            let rhs = rhs?;
-            lhs = match &*op {
-                "||" => i128::from(lhs != 0 || rhs != 0),
-                "&&" => i128::from(lhs != 0 && rhs != 0),
-                "|" => lhs | rhs,
-                "^" => lhs ^ rhs,
-                "&" => lhs & rhs,
-                "==" => i128::from(lhs == rhs),
-                "!=" => i128::from(lhs != rhs),
-                "<" => i128::from(lhs < rhs),
-                ">" => i128::from(lhs > rhs),
-                "<=" => i128::from(lhs <= rhs),
-                ">=" => i128::from(lhs >= rhs),
-                "<<" | ">>" => {
-                    if !(0..128).contains(&rhs) {
-                        return Err(ParseError {
-                            kind: ErrorKind::Syntax,
-                            pos,
-                            msg: format!("shift by {rhs}"),
-                        });
-                    }
-                    if &*op == "<<" {
-                        lhs.wrapping_shl(rhs as u32)
-                    } else {
-                        lhs >> rhs
-                    }
-                }
-                "+" => lhs.wrapping_add(rhs),
-                "-" => lhs.wrapping_sub(rhs),
-                "*" => lhs.wrapping_mul(rhs),
-                "/" | "%" => {
-                    if rhs == 0 {
-                        return Err(ParseError {
-                            kind: ErrorKind::Syntax,
-                            pos,
-                            msg: "division by zero".into(),
-                        });
-                    }
-                    if &*op == "/" {
-                        lhs.wrapping_div(rhs)
-                    } else {
-                        lhs.wrapping_rem(rhs)
-                    }
-                }
-                _ => break,
-            };
-        }
-        Ok(lhs)
-    }
-
-    fn unary(&mut self) -> PResult<i128> {
-        self.enter()?;
-        let r = self.unary_inner();
-        self.leave();
-        r
-    }
-
-    fn unary_inner(&mut self) -> PResult<i128> {
-        let t = match self.peek() {
-            Some(t) => t,
-            None => return self.syntax("expected an expression but found end of input"),
-        };
-        match t.kind {
-            Kind::Punct => match &*t.text {
-                "-" => {
-                    self.i += 1;
-                    Ok(self.unary()?.wrapping_neg())
-                }
-                "+" => {
-                    self.i += 1;
-                    self.unary()
-                }
-                "!" => {
-                    self.i += 1;
-                    Ok(i128::from(self.unary()? == 0))
-                }
-                "~" => {
-                    self.i += 1;
-                    Ok(!self.unary()?)
-                }
-                "(" => {
-                    self.i += 1;
-                    if !self.pp_mode && self.starts_type() {
-                        // A cast: `(int)x`, `(size_t)-1`.
-                        let ty = self.type_name()?;
-                        self.expect(")")?;
-                        let v = self.unary()?;
-                        return Ok(cast(&ty, v));
-                    }
-                    let v = self.const_expr()?;
-                    self.expect(")")?;
-                    Ok(v)
-                }
-                _ => self.syntax(format!("expected an expression but found '{}'", t.text)),
-            },
-            Kind::Number => {
-                self.i += 1;
-                parse_int(&t.text).ok_or_else(|| ParseError {
-                    kind: ErrorKind::Syntax,
-                    pos: t.pos,
-                    msg: format!("'{}' is not an integer constant", t.text),
-                })
-            }
-            Kind::Char => {
-                self.i += 1;
-                char_value(&t.text).ok_or_else(|| ParseError {
-                    kind: ErrorKind::Syntax,
-                    pos: t.pos,
-                    msg: format!("bad character constant {}", t.text),
-                })
-            }
-            Kind::Ident => {
-                let w = &*t.text;
-                if !self.pp_mode && matches!(w, "sizeof" | "_Alignof" | "alignof" | "__alignof__" | "__alignof") {
-                    self.i += 1;
-                    let is_size = w == "sizeof";
-                    if self.at("(") && {
-                        self.i += 1;
-                        let s = self.starts_type();
-                        self.i -= 1;
-                        s
-                    } {
-                        self.i += 1;
-                        let ty = self.type_name()?;
-                        self.expect(")")?;
-                        let v = if is_size { ty.size() } else { ty.align() };
-                        return v.map(|v| v as i128).ok_or_else(|| ParseError {
-                            kind: ErrorKind::Unsupported,
-                            pos: t.pos,
-                            msg: format!("{w} of {ty}, which has no size"),
-                        });
-                    }
-                    return self.unsupported(t.pos, format!("{w} of an expression is not supported"));
-                }
-                self.i += 1;
-                if self.pp_mode {
-                    return Ok(match w {
-                        "true" => 1,
-                        _ => 0,
-                    });
-                }
-                match self.names.constant(w) {
-                    Some(v) => Ok(i128::from(v)),
-                    None => self.unsupported(t.pos, format!("'{w}' is not a known constant")),
-                }
-            }
-            _ => self.syntax(format!("expected an expression but found '{}'", t.text)),
-        }
-    }
-}
-
-fn cast(ty: &Type, v: i128) -> i128 {
-    match ty {
-        Type::Int(i) | Type::Char(i) => {
-            let bits = u32::from(i.bytes) * 8;
-            let m = v & ((1i128 << bits) - 1);
-            if i.signed && m >= 1i128 << (bits - 1) {
-                m - (1i128 << bits)
-            } else {
-                m
-            }
-        }
-        Type::Bool => i128::from(v != 0),
-        Type::Pointer(_) => v & ((1i128 << (crate::types::POINTER_SIZE * 8)) - 1),
-        _ => v,
-    }
-}
-
-fn binary_prec(op: &str) -> Option<u8> {
-    Some(match op {
-        "||" => 1,
-        "&&" => 2,
-        "|" => 3,
-        "^" => 4,
-        "&" => 5,
-        "==" | "!=" => 6,
-        "<" | ">" | "<=" | ">=" => 7,
-        "<<" | ">>" => 8,
-        "+" | "-" => 9,
-        "*" | "/" | "%" => 10,
-        _ => return None,
-    })
 }
 
 /// GCC's choice of type for an enum: `unsigned int` when nothing is negative,
 /// else `int`, widening to 64 bits when the values need it; the smallest that
 /// fits when packed.
-fn enum_repr(values: &[(Arc<str>, i64)], packed: bool) -> Int {
-    let neg = values.iter().any(|(_, v)| *v < 0);
-    let min = values.iter().map(|(_, v)| i128::from(*v)).min().unwrap_or(0);
-    // Values are stored as i64; a value above i64::MAX was wrapped, so look at u64 too.
-    let max = values
-        .iter()
-        .map(|(_, v)| if neg { i128::from(*v) } else { i128::from(*v as u64) })
-        .max()
-        .unwrap_or(0);
+fn enum_repr(values: &[i128], packed: bool) -> Int {
+    let neg = values.iter().any(|v| *v < 0);
+    let min = values.iter().copied().min().unwrap_or(0);
+    let max = values.iter().copied().max().unwrap_or(0);
     let sizes: &[u8] = if packed { &[1, 2, 4, 8] } else { &[4, 8] };
     for &bytes in sizes {
         let int = Int::new(bytes, neg);
@@ -1860,6 +1801,15 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
                 let v = u32::from_str_radix(std::str::from_utf8(&b[start..i]).ok()?, 16).ok()?;
                 out.push(v as u8);
             }
+            b'u' | b'U' => {
+                // A universal character name: its UTF-8 bytes.
+                let n = if c == b'u' { 4 } else { 8 };
+                let hex = std::str::from_utf8(b.get(i..i + n)?).ok()?;
+                let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                i += n;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
             b'a' => out.push(7),
             b'b' => out.push(8),
             b'f' => out.push(12),
@@ -1869,6 +1819,16 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The bytes of a string literal token, escapes decoded.
+pub fn unquote_bytes(text: &str) -> Vec<u8> {
+    let inner = text.trim_start_matches(['L', 'u', 'U', '8']);
+    let inner = inner
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(inner);
+    unescape(inner).unwrap_or_else(|| inner.as_bytes().to_vec())
 }
 
 /// The contents of a string literal token, escapes decoded.
@@ -1885,38 +1845,60 @@ pub fn unquote(text: &str) -> String {
 }
 
 fn is_type_keyword(w: &str) -> bool {
+    is_sal(w)
+        || matches!(
+            w,
+            "void"
+                | "char"
+                | "short"
+                | "int"
+                | "long"
+                | "float"
+                | "double"
+                | "signed"
+                | "unsigned"
+                | "_Bool"
+                | "struct"
+                | "union"
+                | "enum"
+                | "const"
+                | "volatile"
+                | "_Complex"
+                | "__signed"
+                | "__signed__"
+                | "__const"
+                | "_Atomic"
+                | "__int128"
+                | "restrict"
+                | "__restrict"
+                | "__extension__"
+                | "__attribute__"
+                | "typeof"
+                | "__typeof__"
+                | "__typeof"
+                | "_Float128"
+                | "__float128"
+        )
+}
+
+/// A SAL annotation without arguments (`_In_`, `_Out_opt_`, `_Inout_z_`).
+pub fn is_sal(w: &str) -> bool {
     matches!(
         w,
-        "void"
-            | "char"
-            | "short"
-            | "int"
-            | "long"
-            | "float"
-            | "double"
-            | "signed"
-            | "unsigned"
-            | "_Bool"
-            | "bool"
-            | "struct"
-            | "union"
-            | "enum"
-            | "const"
-            | "volatile"
-            | "_Complex"
-            | "__signed"
-            | "__signed__"
-            | "__const"
-            | "_Atomic"
-            | "__int128"
-            | "restrict"
-            | "__restrict"
-            | "__extension__"
-            | "__attribute__"
-            | "typeof"
-            | "__typeof__"
-            | "_Float128"
-            | "__float128"
+        "_In_"
+            | "_Out_"
+            | "_Inout_"
+            | "_In_opt_"
+            | "_Out_opt_"
+            | "_Inout_opt_"
+            | "_In_z_"
+            | "_Inout_z_"
+            | "_In_opt_z_"
+            | "_Outptr_"
+            | "_Outptr_opt_"
+            | "_Ret_maybenull_"
+            | "_Ret_notnull_"
+            | "_Success_"
     )
 }
 

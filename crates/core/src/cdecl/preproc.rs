@@ -17,6 +17,7 @@
 use super::lexer::{lex, Kind, LexError, Pos, Token};
 use super::parser::{parse_int, unquote, Parser};
 use super::scope::{Names, Scope};
+use super::target::{self, SystemDir};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -45,7 +46,12 @@ const FINAL_MACRO_BYTES: usize = 1 << 20;
 const BOM: char = '\u{FEFF}';
 
 pub struct Options {
+    /// Searched first, as `-I` (after the including file's own directory
+    /// for `#include "..."`).
     pub include_dirs: Vec<PathBuf>,
+    /// The system search path, after cshared's own compiler headers
+    /// (`target::default_system_dirs()` is the C compiler's).
+    pub system_dirs: Vec<SystemDir>,
     /// Extra object-like macros: (name, replacement text), e.g. ("ZLIB_CONST", "").
     pub defines: Vec<(String, String)>,
     pub max_include_depth: usize,
@@ -58,6 +64,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             include_dirs: Vec::new(),
+            system_dirs: Vec::new(),
             defines: Vec::new(),
             max_include_depth: 64,
             max_tokens: 5_000_000,
@@ -124,6 +131,12 @@ pub fn read_header_file(path: &Path) -> Result<String, String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
     }
+    Ok(header_text(bytes))
+}
+
+/// A header file's bytes as text: invalid UTF-8 replaced with U+FFFD, a
+/// leading byte order mark removed.
+pub fn header_text(bytes: Vec<u8>) -> String {
     let mut text = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -131,7 +144,7 @@ pub fn read_header_file(path: &Path) -> Result<String, String> {
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
-    Ok(text)
+    text
 }
 
 #[derive(Clone, Debug, Default)]
@@ -142,12 +155,29 @@ pub struct Output {
     pub files: Vec<String>,
     /// Object-like macros still defined at the end, in definition order, each
     /// with its replacement list fully macro-expanded, and the position of the
-    /// `#define`. Predefined macros and `Options::defines` are not listed, nor
-    /// macros whose expansion fails or exceeds its budget.
+    /// `#define`. Predefined macros, `Options::defines` and the macros of
+    /// system headers are not listed, nor macros whose expansion fails or
+    /// exceeds its budget, nor those that use `__FILE__` or `__LINE__`.
     pub macros: Vec<(Arc<str>, Vec<Token>, Pos)>,
-    /// `#include <...>` names that were not found in include_dirs and were
-    /// skipped (system headers), each once.
-    pub skipped_includes: Vec<String>,
+    /// The macros left out of `macros` because they use `__FILE__` or `__LINE__`.
+    pub positional: Vec<(Arc<str>, Pos)>,
+    /// Includes that were not read, each name once: not found (or compiler
+    /// intrinsics, which cshared does not read).
+    pub skipped_includes: Vec<SkippedInclude>,
+    /// For each file of `files`: whether it is a system header (the C
+    /// library's, the operating system's or the compiler's) rather than the
+    /// library's. Its declarations serve the library's but are not the
+    /// library's own.
+    pub system: Vec<bool>,
+}
+
+/// An `#include` that was not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedInclude {
+    /// As written: `<stdio.h>` or `"util.h"`.
+    pub name: String,
+    pub pos: Pos,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,13 +208,18 @@ pub fn preprocess(main: SourceFile, opts: &Options, fs: &dyn FileSource) -> Resu
         .as_deref()
         .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default());
     pp.frames.push(Frame::new(Rc::new(toks), 0, dir, key, None));
+    pp.preinclude()?;
     pp.run()?;
-    let macros = pp.final_macros();
+    let (macros, positional) = pp.final_macros();
+    let mut system = std::mem::take(&mut pp.system);
+    system.resize(pp.files.len(), false);
     Ok(Output {
         tokens: std::mem::take(&mut pp.out),
         files: std::mem::take(&mut pp.files),
         macros,
+        positional,
         skipped_includes: std::mem::take(&mut pp.skipped_includes),
+        system,
     })
 }
 
@@ -291,6 +326,8 @@ struct Frame {
     conds: Vec<Cond>,
     /// After `#line`: (file index, line delta).
     map: Option<(u32, i64)>,
+    /// A system header (see `Output::system`).
+    system: bool,
 }
 
 impl Frame {
@@ -310,12 +347,15 @@ impl Frame {
             dir_idx,
             conds: Vec::new(),
             map: None,
+            system: false,
         }
     }
 }
 
 enum Cached {
     Missing,
+    /// A header cshared knows and does not read (compiler intrinsics).
+    NotRead,
     Text(Rc<str>),
     Lexed(Rc<Vec<Token>>, u32),
 }
@@ -325,6 +365,25 @@ enum Cached {
 struct Pack {
     cur: Option<i128>,
     stack: Vec<(Option<Arc<str>>, Option<i128>)>,
+}
+
+/// Where cshared's own compiler headers live (they are in memory).
+const BUILTIN_DIR: &str = "<cshared>";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DirKind {
+    /// `-I` (`includeDirs`).
+    User,
+    /// cshared's own compiler headers.
+    Builtin,
+    System {
+        os_only: bool,
+    },
+}
+
+struct SearchDir {
+    path: PathBuf,
+    kind: DirKind,
 }
 
 /// An entry of [`Output::macros`].
@@ -367,13 +426,12 @@ fn apply_map(mut pos: Pos, (file, delta): (u32, i64)) -> Pos {
     pos
 }
 
-/// The C standard library, POSIX, Windows and compiler headers: `#include
-/// <...>` never enters them, even when an include directory has them (as
-/// `/usr/include` does): they need the compiler's own macros (`__GNUC__`,
-/// glibc's `__GLIBC_USE(...)`, ...), and the parser knows the types that
-/// matter as builtins.
+/// The C standard library's, POSIX's, the operating system's and the
+/// compiler's headers, by the name `#include <...>` gives them: a file
+/// included by such a name is a system header (and so is what it
+/// includes), whose declarations are not the library's.
 pub fn is_system_header(name: &str) -> bool {
-    const DIRS: [&str; 14] = [
+    const DIRS: [&str; 23] = [
         "sys/",
         "bits/",
         "gnu/",
@@ -381,15 +439,24 @@ pub fn is_system_header(name: &str) -> bool {
         "asm/",
         "asm-generic/",
         "mach/",
+        "mach-o/",
         "machine/",
         "arpa/",
         "netinet/",
+        "netinet6/",
+        "netpacket/",
         "net/",
+        "scsi/",
+        "rpc/",
         "libkern/",
         "xlocale/",
+        "_types/",
+        "os/",
+        "dispatch/",
+        "i386/",
         "sys\\",
     ];
-    const NAMES: [&str; 88] = [
+    const NAMES: [&str; 112] = [
         // C11/C23
         "assert.h",
         "complex.h",
@@ -464,6 +531,30 @@ pub fn is_system_header(name: &str) -> bool {
         "wordexp.h",
         "xlocale.h",
         "stdc-predef.h",
+        "err.h",
+        "error.h",
+        "execinfo.h",
+        "link.h",
+        "elf.h",
+        "byteswap.h",
+        "paths.h",
+        "termio.h",
+        "ucontext.h",
+        "utmp.h",
+        "wait.h",
+        "sysexits.h",
+        "ifaddrs.h",
+        "mntent.h",
+        "shadow.h",
+        "syscall.h",
+        "values.h",
+        "Availability.h",
+        "AvailabilityMacros.h",
+        "TargetConditionals.h",
+        "sal.h",
+        "excpt.h",
+        "winapifamily.h",
+        "sdkddkver.h",
         // Windows
         "windows.h",
         "winsock2.h",
@@ -483,7 +574,11 @@ pub fn is_system_header(name: &str) -> bool {
         "x86intrin.h",
         "arm_neon.h",
     ];
-    DIRS.iter().any(|d| name.starts_with(d)) || NAMES.contains(&name)
+    DIRS.iter().any(|d| name.starts_with(d))
+        || NAMES.contains(&name)
+        // MSVC's C runtime.
+        || name.starts_with("corecrt")
+        || name.starts_with("vcruntime")
 }
 
 /// Removes `.` components, so `./a.h` and `a.h` are one file for `#pragma once`.
@@ -702,12 +797,18 @@ struct Pp<'a> {
     /// Bytes of token text made by `#` and `##` so far, and the limit on that.
     made: usize,
     made_limit: usize,
+    /// `__FILE__` or `__LINE__` was expanded (their value depends on where).
+    positional: Cell<bool>,
     /// Tokens read from files so far.
     visited: usize,
     nesting: u32,
     if_depth: usize,
-    skipped_includes: Vec<String>,
+    skipped_includes: Vec<SkippedInclude>,
     skipped_set: HashSet<String>,
+    /// The search path: `-I` directories, cshared's compiler headers, the system's.
+    search: Vec<SearchDir>,
+    /// By file index: a system header.
+    system: Vec<bool>,
     pack: Pack,
     one: Arc<str>,
     zero: Arc<str>,
@@ -736,11 +837,29 @@ impl<'a> Pp<'a> {
             limit: opts.max_tokens,
             made: 0,
             made_limit: MAX_MADE_BYTES,
+            positional: Cell::new(false),
             visited: 0,
             nesting: 0,
             if_depth: 0,
             skipped_includes: Vec::new(),
             skipped_set: HashSet::new(),
+            search: opts
+                .include_dirs
+                .iter()
+                .map(|p| SearchDir {
+                    path: p.clone(),
+                    kind: DirKind::User,
+                })
+                .chain(std::iter::once(SearchDir {
+                    path: PathBuf::from(BUILTIN_DIR),
+                    kind: DirKind::Builtin,
+                }))
+                .chain(opts.system_dirs.iter().map(|d| SearchDir {
+                    path: d.path.clone(),
+                    kind: DirKind::System { os_only: d.os_only },
+                }))
+                .collect(),
+            system: vec![false],
             pack: Pack::default(),
             one: Arc::from("1"),
             zero: Arc::from("0"),
@@ -777,7 +896,7 @@ impl<'a> Pp<'a> {
     // ----- predefined macros -----
 
     fn predefine(&mut self) -> Result<(), PpError> {
-        let text = predefined_text();
+        let text = target::predefined();
         let toks = lex(&text, 0).map_err(|e| self.err(e.pos, format!("predefined macros: {}", e.msg)))?;
         let builtin_pos = Pos::default();
         for line in split_lines(&toks) {
@@ -1249,9 +1368,19 @@ impl<'a> Pp<'a> {
         if let Some(c) = self.cache.get(path) {
             return !matches!(c, Cached::Missing);
         }
-        let entry = match self.fs.read(path) {
-            Some(text) => Cached::Text(Rc::from(text.as_str())),
-            None => Cached::Missing,
+        let builtin = path
+            .strip_prefix(BUILTIN_DIR)
+            .ok()
+            .and_then(|rest| rest.to_str())
+            .map(|name| target::builtin_header(&name.replace('\\', "/")));
+        let entry = match builtin {
+            Some(Some(Some(text))) => Cached::Text(Rc::from(text)),
+            Some(Some(None)) => Cached::NotRead,
+            Some(None) => Cached::Missing,
+            None => match self.fs.read(path) {
+                Some(text) => Cached::Text(Rc::from(text.as_str())),
+                None => Cached::Missing,
+            },
         };
         let found = !matches!(entry, Cached::Missing);
         self.cache.insert(path.to_path_buf(), entry);
@@ -1290,9 +1419,9 @@ impl<'a> Pp<'a> {
                 }
             }
         }
-        let dirs = &self.opts.include_dirs;
-        for (k, d) in dirs.iter().enumerate().skip(start) {
-            let cand = normalize(&d.join(name));
+        for k in start..self.search.len() {
+            let Some(d) = self.search.get(k) else { break };
+            let cand = normalize(&d.path.join(name));
             if self.exists(&cand) {
                 return Some((cand, Some(k)));
             }
@@ -1334,20 +1463,30 @@ impl<'a> Pp<'a> {
             return Err(self.err(pos, format!("empty file name in #{which}")));
         }
         let next = which == "include_next";
-        let found = if (angled || next) && is_system_header(&name) {
-            None
+        let found = self.find_include(&name, angled, next);
+        let spelled = if angled {
+            format!("<{name}>")
         } else {
-            self.find_include(&name, angled, next)
+            format!("\"{name}\"")
         };
         let Some((path, dir_idx)) = found else {
-            if angled || next {
-                if self.skipped_set.insert(name.clone()) {
-                    self.skipped_includes.push(name);
-                }
-                return Ok(());
-            }
-            return Err(self.err(pos, format!("#{which} \"{name}\": file not found")));
+            let reason = format!("#{which} {spelled}: file not found");
+            self.skip_include(spelled, pos, reason);
+            return Ok(());
         };
+        if matches!(self.cache.get(&path), Some(Cached::NotRead)) {
+            let reason = format!(
+                "#{which} {spelled}: compiler intrinsics are not read (inline functions and vector types, which no foreign call can use)"
+            );
+            self.skip_include(spelled, pos, reason);
+            return Ok(());
+        }
+        // A system header: the C library's, the OS's or the compiler's, or
+        // anything one of those includes.
+        let kind = dir_idx.and_then(|k| self.search.get(k)).map(|d| d.kind);
+        let system = self.frames.last().is_some_and(|f| f.system)
+            || matches!(kind, Some(DirKind::Builtin | DirKind::System { os_only: true }))
+            || ((angled || next) && is_system_header(&name));
         if self.once.contains(&path) {
             return Ok(());
         }
@@ -1362,7 +1501,49 @@ impl<'a> Pp<'a> {
         }
         let (toks, file) = self.tokens_of(&path, pos)?;
         let dir = path.parent().map(Path::to_path_buf);
-        self.frames.push(Frame::new(toks, file, dir, Some(path), dir_idx));
+        let mut frame = Frame::new(toks, file, dir, Some(path), dir_idx);
+        frame.system = system;
+        self.set_system(file, system);
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    fn set_system(&mut self, file: u32, system: bool) {
+        let k = file as usize;
+        if self.system.len() <= k {
+            self.system.resize(k + 1, false);
+        }
+        if let Some(slot) = self.system.get_mut(k) {
+            *slot = system;
+        }
+    }
+
+    fn skip_include(&mut self, spelled: String, pos: Pos, reason: String) {
+        if self.skipped_set.insert(spelled.clone()) {
+            self.skipped_includes.push(SkippedInclude {
+                name: spelled,
+                pos,
+                reason,
+            });
+        }
+    }
+
+    /// What GCC includes before the main file on a glibc system:
+    /// `<stdc-predef.h>` (the `__STDC_IEC_559__` and `__STDC_ISO_10646__`
+    /// macros), when the system has it.
+    fn preinclude(&mut self) -> Result<(), PpError> {
+        if !cfg!(target_os = "linux") {
+            return Ok(());
+        }
+        let Some((path, dir_idx)) = self.find_include("stdc-predef.h", true, false) else {
+            return Ok(());
+        };
+        let (toks, file) = self.tokens_of(&path, Pos::default())?;
+        let dir = path.parent().map(Path::to_path_buf);
+        let mut frame = Frame::new(toks, file, dir, Some(path), dir_idx);
+        frame.system = true;
+        self.set_system(file, true);
+        self.frames.push(frame);
         Ok(())
     }
 
@@ -1756,6 +1937,9 @@ impl<'a> Pp<'a> {
     /// `__FILE__` and `__LINE__`; other identifiers pass unchanged.
     fn builtin_ident(&self, mut t: PTok) -> PTok {
         if t.tok.text.starts_with("__") {
+            if matches!(&*t.tok.text, "__FILE__" | "__LINE__") {
+                self.positional.set(true);
+            }
             let text = match &*t.tok.text {
                 "__FILE__" => {
                     let name = self.files.get(t.tok.pos.file as usize).map_or("", String::as_str);
@@ -2150,11 +2334,13 @@ impl<'a> Pp<'a> {
     /// [`FINAL_MACRO_BUDGET`] for each macro): a macro whose expansion fails
     /// or runs over is left out, and when the whole budget is spent (long
     /// chains of macros make this quadratic) the rest are left out.
-    fn final_macros(&mut self) -> Vec<MacroOut> {
+    fn final_macros(&mut self) -> (Vec<MacroOut>, Vec<(Arc<str>, Pos)>) {
         let mut list: Vec<(Arc<str>, Rc<Macro>)> = self
             .macros
             .iter()
-            .filter(|(_, m)| !m.builtin && m.params.is_none())
+            .filter(|(_, m)| {
+                !m.builtin && m.params.is_none() && !self.system.get(m.pos.file as usize).copied().unwrap_or(false)
+            })
             .map(|(n, m)| (n.clone(), m.clone()))
             .collect();
         list.sort_by_key(|(_, m)| m.seq);
@@ -2162,6 +2348,7 @@ impl<'a> Pp<'a> {
         self.expanded = 0;
         self.made = 0;
         let mut out = Vec::with_capacity(list.len());
+        let mut positional = Vec::new();
         for (name, m) in list {
             if self.expanded >= self.opts.max_tokens || self.made >= MAX_MADE_BYTES {
                 break;
@@ -2179,12 +2366,18 @@ impl<'a> Pp<'a> {
                 space: false,
                 doc: None,
             };
-            // On an error (the budget, a bad call in the macro) it is left out.
+            // On an error (the budget, a bad call in the macro) it is left
+            // out, and so is a macro whose value depends on where it is used.
+            self.positional.set(false);
             if let Ok(toks) = self.expand_isolated(vec![PTok::new(tok)], Mode::Text, m.pos) {
-                out.push((name, toks.into_iter().map(|p| p.tok).collect(), m.pos));
+                if self.positional.get() {
+                    positional.push((name, m.pos));
+                } else {
+                    out.push((name, toks.into_iter().map(|p| p.tok).collect(), m.pos));
+                }
             }
         }
-        out
+        (out, positional)
     }
 }
 
@@ -2248,201 +2441,6 @@ fn split_lines(toks: &[Token]) -> Vec<&[Token]> {
         lines.push(toks.get(start..).unwrap_or(&[]));
     }
     lines
-}
-
-/// The predefined macros: what a C11 compiler for this target, limits.h,
-/// stdint.h, stddef.h and stdbool.h would define. One `NAME VALUE` a line.
-fn predefined_text() -> String {
-    let ptr64 = cfg!(target_pointer_width = "64");
-    let windows = cfg!(windows);
-    let long64 = ptr64 && !windows;
-    let linux = cfg!(target_os = "linux");
-    let mac = cfg!(target_os = "macos");
-    let arm = cfg!(any(target_arch = "aarch64", target_arch = "arm"));
-    let char_unsigned = linux && arm;
-    let little = cfg!(target_endian = "little");
-    let mut d: Vec<(&str, String)> = Vec::new();
-    let mut def = |n: &'static str, v: &str| d.push((n, v.to_string()));
-    def("__STDC__", "1");
-    def("__STDC_VERSION__", "201710L");
-    def("__STDC_HOSTED__", "1");
-    if linux {
-        for n in ["__linux__", "__linux", "linux", "__unix__", "__unix", "__ELF__"] {
-            def(n, "1");
-        }
-        if cfg!(target_env = "gnu") {
-            def("__gnu_linux__", "1");
-        }
-    } else if cfg!(unix) {
-        for n in ["__unix__", "__unix"] {
-            def(n, "1");
-        }
-    }
-    if mac {
-        def("__APPLE__", "1");
-        def("__MACH__", "1");
-    }
-    if windows {
-        def("_WIN32", "1");
-        if ptr64 {
-            def("_WIN64", "1");
-        }
-    }
-    if cfg!(target_arch = "x86_64") {
-        if windows {
-            def("_M_X64", "100");
-            def("_M_AMD64", "100");
-        } else {
-            for n in ["__x86_64__", "__x86_64", "__amd64__", "__amd64"] {
-                def(n, "1");
-            }
-        }
-    } else if cfg!(target_arch = "aarch64") {
-        if windows {
-            def("_M_ARM64", "1");
-        } else {
-            def("__aarch64__", "1");
-        }
-    } else if cfg!(target_arch = "x86") {
-        if windows {
-            def("_M_IX86", "600");
-        } else {
-            def("__i386__", "1");
-            def("__i386", "1");
-        }
-    } else if cfg!(target_arch = "arm") && !windows {
-        def("__arm__", "1");
-    }
-    if long64 {
-        def("__LP64__", "1");
-        def("_LP64", "1");
-    }
-    let ptr = if ptr64 { "8" } else { "4" };
-    let long = if long64 { "8" } else { "4" };
-    def("__CHAR_BIT__", "8");
-    def("__SIZEOF_POINTER__", ptr);
-    def("__SIZEOF_LONG__", long);
-    def("__SIZEOF_INT__", "4");
-    def("__SIZEOF_LONG_LONG__", "8");
-    def("__SIZEOF_SHORT__", "2");
-    def("__SIZEOF_SIZE_T__", ptr);
-    def("__SIZEOF_FLOAT__", "4");
-    def("__SIZEOF_DOUBLE__", "8");
-    def("__ORDER_LITTLE_ENDIAN__", "1234");
-    def("__ORDER_BIG_ENDIAN__", "4321");
-    def("__ORDER_PDP_ENDIAN__", "3412");
-    def(
-        "__BYTE_ORDER__",
-        if little {
-            "__ORDER_LITTLE_ENDIAN__"
-        } else {
-            "__ORDER_BIG_ENDIAN__"
-        },
-    );
-    if char_unsigned {
-        def("__CHAR_UNSIGNED__", "1");
-    }
-    // limits.h
-    def("CHAR_BIT", "8");
-    def("SCHAR_MIN", "(-128)");
-    def("SCHAR_MAX", "127");
-    def("UCHAR_MAX", "255");
-    if char_unsigned {
-        def("CHAR_MIN", "0");
-        def("CHAR_MAX", "255");
-    } else {
-        def("CHAR_MIN", "(-128)");
-        def("CHAR_MAX", "127");
-    }
-    def("SHRT_MIN", "(-32768)");
-    def("SHRT_MAX", "32767");
-    def("USHRT_MAX", "65535");
-    def("INT_MIN", "(-2147483647-1)");
-    def("INT_MAX", "2147483647");
-    def("UINT_MAX", "4294967295U");
-    if long64 {
-        def("LONG_MAX", "0x7fffffffffffffffL");
-        def("LONG_MIN", "(-0x7fffffffffffffffL-1L)");
-        def("ULONG_MAX", "0xffffffffffffffffUL");
-    } else {
-        def("LONG_MAX", "2147483647L");
-        def("LONG_MIN", "(-2147483647L-1L)");
-        def("ULONG_MAX", "4294967295UL");
-    }
-    def("LLONG_MAX", "9223372036854775807LL");
-    def("LLONG_MIN", "(-9223372036854775807LL-1LL)");
-    def("ULLONG_MAX", "18446744073709551615ULL");
-    // stdint.h
-    def("INT8_MIN", "(-128)");
-    def("INT8_MAX", "127");
-    def("UINT8_MAX", "255");
-    def("INT16_MIN", "(-32767-1)");
-    def("INT16_MAX", "32767");
-    def("UINT16_MAX", "65535");
-    def("INT32_MIN", "(-2147483647-1)");
-    def("INT32_MAX", "2147483647");
-    def("UINT32_MAX", "4294967295U");
-    def("INT64_MIN", "(-9223372036854775807LL-1LL)");
-    def("INT64_MAX", "9223372036854775807LL");
-    def("UINT64_MAX", "18446744073709551615ULL");
-    def("INTMAX_MIN", "(-9223372036854775807LL-1LL)");
-    def("INTMAX_MAX", "9223372036854775807LL");
-    def("UINTMAX_MAX", "18446744073709551615ULL");
-    let (imin, imax, umax) = if ptr64 {
-        if windows {
-            (
-                "(-9223372036854775807LL-1LL)",
-                "9223372036854775807LL",
-                "18446744073709551615ULL",
-            )
-        } else {
-            (
-                "(-9223372036854775807L-1L)",
-                "9223372036854775807L",
-                "18446744073709551615UL",
-            )
-        }
-    } else {
-        ("(-2147483647-1)", "2147483647", "4294967295U")
-    };
-    for (n, v) in [
-        ("INTPTR_MIN", imin),
-        ("INTPTR_MAX", imax),
-        ("UINTPTR_MAX", umax),
-        ("PTRDIFF_MIN", imin),
-        ("PTRDIFF_MAX", imax),
-        ("SIZE_MAX", umax),
-    ] {
-        def(n, v);
-    }
-    let mut text = String::new();
-    for (n, v) in &d {
-        text.push_str(n);
-        text.push(' ');
-        text.push_str(v);
-        text.push('\n');
-    }
-    for line in [
-        "INT8_C(c) c",
-        "INT16_C(c) c",
-        "INT32_C(c) c",
-        "INT64_C(c) c ## LL",
-        "UINT8_C(c) c",
-        "UINT16_C(c) c",
-        "UINT32_C(c) c ## U",
-        "UINT64_C(c) c ## ULL",
-        "INTMAX_C(c) c ## LL",
-        "UINTMAX_C(c) c ## ULL",
-        // stddef.h and stdbool.h
-        "NULL ((void*)0)",
-        "true 1",
-        "false 0",
-        "__bool_true_false_are_defined 1",
-    ] {
-        text.push_str(line);
-        text.push('\n');
-    }
-    text
 }
 
 #[cfg(test)]

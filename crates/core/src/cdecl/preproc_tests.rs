@@ -264,7 +264,8 @@ fn conditionals() {
                #if defined B || !defined(A)\nno2\n#elif A == 2\nyes2\n#elif 1\nno3\n#else\nno4\n#endif\n\
                #ifdef A\nyes3\n#endif\n#ifndef A\nno5\n#endif\n#ifndef B\nyes4\n#endif\n\
                #if 0\n#if 1\nno6\n#else\nno7\n#endif\n#elif 1\nyes5\n#endif\n\
-               #if UNDEFINED_THING\nno8\n#endif\n#if true && !false\nyes6\n#endif";
+               #if UNDEFINED_THING\nno8\n#endif\n#if true || false\nno9\n#endif\n\
+               #include <stdbool.h>\n#if true && !false\nyes6\n#endif";
     assert_eq!(pp(src), "yes1 yes2 yes3 yes4 yes5 yes6");
     // A macro that expands to `defined`, as some real headers do.
     assert_eq!(
@@ -334,42 +335,77 @@ fn includes_guards_and_once() {
     assert!(out.skipped_includes.is_empty());
 }
 
+fn skipped(out: &Output) -> Vec<&str> {
+    out.skipped_includes.iter().map(|s| s.name.as_str()).collect()
+}
+
 #[test]
 fn include_errors_and_skips() {
-    let e = run("int a;\n#include \"nothere.h\"\n").unwrap_err();
-    assert_eq!((e.file.as_str(), e.line), ("main.h", 2));
-    assert!(e.msg.contains("nothere.h"), "{}", e.msg);
-    // Not found in an included file: the error names that file.
-    let e = run_files("#include \"a.h\"\n", &[("a.h", "\n\n#include \"missing.h\"\n")]).unwrap_err();
-    assert_eq!((e.file.as_str(), e.line), ("a.h", 3));
-    // System headers are skipped and recorded, once each.
+    // A file not found is recorded (once, where it was first included), not an error.
+    let out = run("int a;\n#include \"nothere.h\"\n#include \"nothere.h\"\n").unwrap();
+    assert_eq!(skipped(&out), vec!["\"nothere.h\""]);
+    let miss = &out.skipped_includes[0];
+    assert_eq!(
+        (out.files[miss.pos.file as usize].as_str(), miss.pos.line),
+        ("main.h", 2)
+    );
+    assert_eq!(miss.reason, "#include \"nothere.h\": file not found");
+    let out = run_files("#include \"a.h\"\n", &[("a.h", "\n\n#include \"missing.h\"\n")]).unwrap();
+    let miss = &out.skipped_includes[0];
+    assert_eq!((out.files[miss.pos.file as usize].as_str(), miss.pos.line), ("a.h", 3));
+    // Without a system search path, system headers are not found either.
     let out = run("#include <stdio.h>\n#include <sys/types.h>\n#include <stdio.h>\nint x;").unwrap();
-    assert_eq!(out.skipped_includes, vec!["stdio.h", "sys/types.h"]);
+    assert_eq!(skipped(&out), vec!["<stdio.h>", "<sys/types.h>"]);
     assert_eq!(join(&out.tokens), "int x ;");
     // Angle includes do not look next to the including file.
     let out = run_files("#include <a.h>\n", &[("a.h", "int a;")]).unwrap();
-    assert_eq!(out.skipped_includes, vec!["a.h"]);
+    assert_eq!(skipped(&out), vec!["<a.h>"]);
     assert!(out.tokens.is_empty());
-    // Standard and system headers are never entered, even when an include directory has them.
+    // Compiler intrinsics are known and not read.
+    let out = run("#include <immintrin.h>\nint x;").unwrap();
+    assert!(
+        out.skipped_includes[0].reason.contains("intrinsics"),
+        "{:?}",
+        out.skipped_includes
+    );
+    // An include directory comes first, as -I does, even for a standard header.
     let opts = Options {
         include_dirs: vec![PathBuf::from("inc")],
         ..Options::default()
     };
+    let files = [("inc/limits.h", "int from_inc;"), ("inc/sys/types.h", "int types;")];
+    let out = run_opts("#include <limits.h>\n#include <sys/types.h>\n", &files, &opts).unwrap();
+    assert_eq!(join(&out.tokens), "int from_inc ; int types ;");
+    // System headers: found on the system path, marked as such, with what they include.
+    let opts = Options {
+        system_dirs: vec![target::SystemDir {
+            path: PathBuf::from("/sys"),
+            os_only: false,
+        }],
+        ..Options::default()
+    };
     let files = [
-        ("inc/limits.h", "#if __GLIBC_USE (X)\n#endif\n"),
-        ("inc/sys/types.h", "bad"),
-        ("limits.h", "bad"),
+        ("/sys/stdio.h", "#include \"bits/x.h\"\nint printf_;"),
+        ("/sys/bits/x.h", "int bits;"),
+        ("/sys/lib.h", "#include <stdio.h>\nint lib;"),
     ];
-    // (A quoted include still finds its file.)
+    let out = run_opts("#include <lib.h>\nint main_;", &files, &opts).unwrap();
+    assert_eq!(join(&out.tokens), "int bits ; int printf_ ; int lib ; int main_ ;");
+    let system_of = |name: &str| {
+        let t = out.tokens.iter().find(|t| &*t.text == name).unwrap();
+        out.system[t.pos.file as usize]
+    };
+    assert!(system_of("bits") && system_of("printf_"));
+    assert!(!system_of("lib") && !system_of("main_"));
+    // cshared's own compiler headers come before the system's.
     let out = run_opts(
-        "#include <limits.h>\n#include <sys/types.h>\n#include \"limits.h\"\n",
+        "#include <stddef.h>\n#include <stdbool.h>\nsize_t n = sizeof(bool);\n",
         &files,
         &opts,
-    );
-    assert_eq!(join(&out.unwrap().tokens), "bad");
-    let out = run_opts("#include <limits.h>\n#include <sys/types.h>\nint x;", &files, &opts).unwrap();
-    assert_eq!(out.skipped_includes, vec!["limits.h", "sys/types.h"]);
-    assert_eq!(join(&out.tokens), "int x ;");
+    )
+    .unwrap();
+    assert!(join(&out.tokens).contains("typedef long unsigned int size_t ;") || cfg!(not(target_pointer_width = "64")));
+    assert!(out.skipped_includes.is_empty());
     assert!(run("#include\n").is_err());
     assert!(run("#include foo\n").is_err());
     assert!(run("#include <a.h\n").is_err());
@@ -602,7 +638,8 @@ fn predefined_macros() {
         "9223372036854775807"
     };
     let src = format!(
-        "#if __STDC__ == 1 && __STDC_VERSION__ == 201710L && __STDC_HOSTED__\nstd\n#endif\n\
+        "#include <limits.h>\n#include <stdint.h>\n#include <stddef.h>\n#include <stdbool.h>\n\
+         #if __STDC__ == 1 && __STDC_VERSION__ == 201710L && __STDC_HOSTED__\nstd\n#endif\n\
          #if LONG_MAX == {long_max} && LONG_MIN == -LONG_MAX - 1 && ULONG_MAX == 2 * LONG_MAX + 1\nlong\n#endif\n\
          #if INT_MAX == 2147483647 && INT_MIN == -2147483648 && UINT_MAX == 4294967295 && CHAR_BIT == 8\nint\n#endif\n\
          #if UINT64_MAX == 18446744073709551615ULL && INT64_MIN < 0 && INT8_MIN == -128 && UINT16_MAX == 65535\nstdint\n#endif\n\
@@ -614,12 +651,20 @@ fn predefined_macros() {
          NULL UINT64_C(5)",
         bits = usize::BITS
     );
-    let mut expected = String::from("std long int stdint ptr ll");
+    let mut expected = String::from("std long int stdint ptr ll compiler");
     if cfg!(target_endian = "little") {
         expected.push_str(" le");
     }
-    expected.push_str(" bool ( ( void * ) 0 ) 5ULL");
-    assert_eq!(pp(&src), expected);
+    expected.push_str(
+        if cfg!(all(target_pointer_width = "64", not(windows), not(target_os = "macos"))) {
+            " _Bool ( ( void * ) 0 ) 5UL"
+        } else {
+            " _Bool ( ( void * ) 0 ) 5ULL"
+        },
+    );
+    // (After the typedefs of stdint.h and stddef.h.)
+    let out = pp(&src);
+    assert!(out.ends_with(&format!("; {expected}")), "{out}");
     if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         assert_eq!(
             pp("#if defined(__linux__) && defined(__x86_64__) && defined(__LP64__) && __SIZEOF_LONG__ == 8\nok\n#endif"),
@@ -773,13 +818,14 @@ fn go_cgo_header() {
         assert!(!texts.contains(&bad), "{bad} in {texts:?}");
     }
     assert!(!texts.windows(2).any(|w| w[0] == "extern" && w[1] == "\"C\""));
-    assert_eq!(out.skipped_includes, vec!["stddef.h"]);
+    assert!(out.skipped_includes.is_empty());
     // Tokens after the second #line say they come from it.
     let k = texts.iter().position(|t| *t == "GoInt8").unwrap();
     let t = &out.tokens[k];
     assert_eq!(out.files[t.pos.file as usize], "cgo-gcc-export-header-prolog");
     assert_eq!(t.pos.line, 5);
-    let first = &out.tokens[0];
+    // (The first of the header's own: stddef.h's come before.)
+    let first = out.tokens.iter().find(|t| !out.system[t.pos.file as usize]).unwrap();
     assert_eq!(out.files[first.pos.file as usize], "cgo-builtin-export-prolog");
     assert_eq!(first.pos.line, 8);
     let modxy = out.tokens.iter().find(|t| &*t.text == "ModXY").unwrap();
@@ -792,10 +838,10 @@ fn go_cgo_header() {
 }
 
 /// The real headers, when this machine has them.
-fn system_header(path: &str, include_dirs: Vec<PathBuf>) -> Option<Output> {
+fn system_header(path: &str) -> Option<Output> {
     let text = std::fs::read_to_string(path).ok()?;
     let opts = Options {
-        include_dirs,
+        system_dirs: target::default_system_dirs(),
         ..Options::default()
     };
     let main = SourceFile {
@@ -829,7 +875,7 @@ fn check_functions(what: &str, out: &Output, wanted: &[&str]) {
 
 #[test]
 fn real_zlib_header() {
-    let Some(out) = system_header("/usr/include/zlib.h", vec![PathBuf::from("/usr/include")]) else {
+    let Some(out) = system_header("/usr/include/zlib.h") else {
         eprintln!("no /usr/include/zlib.h; skipped");
         return;
     };
@@ -847,7 +893,7 @@ fn real_zlib_header() {
 
 #[test]
 fn real_sqlite3_header() {
-    let Some(out) = system_header("/usr/include/sqlite3.h", vec![PathBuf::from("/usr/include")]) else {
+    let Some(out) = system_header("/usr/include/sqlite3.h") else {
         eprintln!("no /usr/include/sqlite3.h; skipped");
         return;
     };
@@ -1142,4 +1188,98 @@ fn read_header_file_refuses_large_files() {
     );
     assert!(RealFs.read(&path).is_none());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The predefined macros are the system gcc's for this target (when gcc is
+/// installed and targets the same machine): every macro cshared predefines
+/// that gcc also predefines has gcc's value, and the families that shape
+/// headers (sizes, types, limits, byte order, architecture, OS) are all there.
+#[test]
+fn predefined_macros_match_gcc() {
+    if !cfg!(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        return;
+    }
+    let Ok(out) = std::process::Command::new("gcc")
+        .args(["-dM", "-E", "-x", "c", "/dev/null"])
+        .output()
+    else {
+        eprintln!("no gcc; skipped");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let gcc: HashMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| {
+            let (name, value) = l.split_once(' ').unwrap_or((l, ""));
+            (!name.contains('(')).then(|| (name.to_string(), value.replace(' ', "")))
+        })
+        .collect();
+    let ours: HashMap<String, String> = target::predefined()
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(' ').unwrap_or((l, ""));
+            (!name.contains('(')).then(|| (name.to_string(), value.replace(' ', "")))
+        })
+        .collect();
+    let version = ["__VERSION__", "__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__"];
+    let mut differ = Vec::new();
+    for (name, value) in &ours {
+        if let Some(g) = gcc.get(name) {
+            if g != value && !version.contains(&name.as_str()) {
+                differ.push(format!("{name}: cshared {value}, gcc {g}"));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+    let families = [
+        "__SIZEOF_",
+        "_TYPE__",
+        "_MAX__",
+        "_MIN__",
+        "_WIDTH__",
+        "__BYTE_ORDER__",
+        "__ORDER_",
+        "__LP64__",
+        "__CHAR_BIT__",
+        "__x86_64",
+        "__amd64",
+        "__aarch64__",
+        "__linux",
+        "__unix",
+        "__ELF__",
+        "__STDC",
+        "__FLT_",
+        "__DBL_",
+        "__LDBL_",
+        "__SSE",
+        "__MMX__",
+        "__CHAR_UNSIGNED__",
+        "__GCC_ATOMIC",
+        "__ATOMIC_",
+    ];
+    let skip = [
+        "__FLT16",
+        "__FLT32",
+        "__FLT64",
+        "__FLT128",
+        "__BFLT16",
+        "__DEC",
+        "__STDC_IEC",
+        "__STDC_ISO_10646__",
+    ];
+    let mut missing: Vec<&String> = gcc
+        .keys()
+        .filter(|n| families.iter().any(|f| n.contains(f)) && !skip.iter().any(|s| n.starts_with(s)))
+        .filter(|n| !ours.contains_key(*n))
+        .collect();
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "gcc predefines these and cshared does not: {missing:?}"
+    );
 }

@@ -75,6 +75,23 @@ impl Scope {
         first
     }
 
+    /// Whether `define(new)` would change anything here: a name not declared
+    /// yet, or a struct or union (or a typedef of one) to complete. Declaring
+    /// the same types again changes nothing, and need not be done.
+    pub fn would_change(&self, new: &Scope) -> bool {
+        new.records.iter().any(|(name, r)| match self.records.get(name) {
+            Some(old) => old.body().is_none() && r.body().is_some(),
+            None => true,
+        }) || new.typedefs.iter().any(|(name, t)| match self.typedefs.get(name) {
+            Some(old) => old.completes(t) && t.size().is_some(),
+            None => true,
+        }) || new.enums.keys().any(|name| !self.enums.contains_key(name))
+            || new
+                .constants
+                .iter()
+                .any(|(name, v)| self.constants.get(name) != Some(v))
+    }
+
     /// Declares the names of `new` here, or none of them if one is already
     /// something else (see `redefinition`). A name declared again as the
     /// same type keeps its first type. A struct or union that was
@@ -245,5 +262,20 @@ mod tests {
         define(&mut reg, "struct s; typedef struct s S;").unwrap();
         assert_eq!(reg.typedefs["S"].size(), Some(16));
         assert!(define(&mut reg, "struct s { int a; };").is_err());
+    }
+
+    #[test]
+    fn declaring_the_same_again_changes_nothing() {
+        let mut reg = Scope::new();
+        let text = "struct p { int x; struct p *next; }; typedef struct p P; enum e { A, B }; typedef int (*cb)(P *);";
+        assert!(reg.would_change(&declare(&reg, text)));
+        define(&mut reg, text).unwrap();
+        assert!(!reg.would_change(&declare(&reg, text)));
+        assert!(!reg.would_change(&declare(&reg, "struct p;")));
+        assert!(reg.would_change(&declare(&reg, "typedef int other;")));
+        // Completing a forward declaration is a change.
+        define(&mut reg, "struct s; typedef struct s S;").unwrap();
+        assert!(!reg.would_change(&declare(&reg, "struct s; typedef struct s S;")));
+        assert!(reg.would_change(&declare(&reg, "struct s { int a; };")));
     }
 }

@@ -268,3 +268,62 @@ fn go_slices_spelled_as_in_go() {
         "GoSlice"
     );
 }
+
+#[test]
+fn unknown_types_in_unnamed_parameters_are_skipped_like_named_ones() {
+    let toks = lexer::lex(
+        "void f(pid_t);\nvoid g(pid_t p);\nvoid h(const mode_t, int);\nint ok(int);\nvoid k(jmp_buf);\n",
+        0,
+    )
+    .unwrap();
+    let mut local = Scope::new();
+    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
+    parser::Parser::new(
+        &toks,
+        Names {
+            local: &mut local,
+            bases: &[],
+        },
+    )
+    .header(&mut decls, &mut skipped)
+    .unwrap();
+    let names: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.name.as_deref().unwrap_or("?"), s.reason))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "f: unknown type name 'pid_t'",
+            "g: unknown type name 'pid_t'",
+            "h: unknown type name 'mode_t'",
+            "k: unknown type name 'jmp_buf'"
+        ]
+    );
+    assert_eq!(decls.len(), 1);
+    // A prototype string still says what is wrong.
+    let e = proto("void f(pid_t)").unwrap_err();
+    assert_eq!(e.msg, "unknown type name 'pid_t'");
+}
+
+#[test]
+fn nested_type_names_are_bounded() {
+    for (open, close) in [("typeof(", ")"), ("_Atomic(", ")"), ("_Alignas(", ") int")] {
+        let text = format!("{}int{}", open.repeat(100_000), close.repeat(100_000));
+        // An error, not a stack overflow.
+        assert!(ty(&text).is_err());
+    }
+}
+
+#[test]
+fn sal_annotations_and_calling_conventions_are_read_past() {
+    let f =
+        proto("int __stdcall f(_In_ const char *s, _Out_ int *n, _Inout_opt_ void *p, _In_z_ const char *z)").unwrap();
+    assert_eq!(f.sig.params.len(), 4);
+    assert!(f.sig.params[0].ty.is_c_string());
+    assert_eq!(f.sig.params[1].ty.to_string(), "int32 *");
+    let g = proto("void __cdecl g(int a)").unwrap();
+    assert_eq!(g.sig.params.len(), 1);
+    let h = proto("_Ret_maybenull_ char * __fastcall h(void)").unwrap();
+    assert!(h.sig.ret.is_c_string());
+}

@@ -45,7 +45,7 @@ fn opaque(name: &str) -> Type {
     // One record per name per process, so every use names the same type.
     static CELLS: OnceLock<Vec<(&'static str, Arc<Record>)>> = OnceLock::new();
     let cells = CELLS.get_or_init(|| {
-        ["FILE", "va_list", "__builtin_va_list", "DIR", "pthread_mutex_t"]
+        ["FILE", "va_list", "DIR", "pthread_mutex_t"]
             .into_iter()
             .map(|n| (n, Arc::new(Record::new(RecordKind::Struct, Some(Arc::from(n))))))
             .collect()
@@ -110,7 +110,9 @@ pub fn builtin_type(name: &str) -> Option<Type> {
         "GoMap" | "GoChan" => Type::pointer_to(Type::Void, false),
         "GoInterface" => go_interface(),
         "GoComplex64" | "GoComplex128" => Type::Unsupported(Arc::from(name)),
-        "FILE" | "va_list" | "__builtin_va_list" | "DIR" | "pthread_mutex_t" => opaque(name),
+        // The compiler's own `__builtin_va_list` (stdarg.h's `va_list`) is the same type.
+        "__builtin_va_list" => opaque("va_list"),
+        "FILE" | "va_list" | "DIR" | "pthread_mutex_t" => opaque(name),
         _ => return None,
     })
 }

@@ -134,6 +134,20 @@ pub enum Type {
 pub struct PointerType {
     target: Target,
     pub to_const: bool,
+    /// A disposable string type: what it points to is freed once cshared
+    /// has read it (`disposable()`, `'char *!'`).
+    pub dispose: Dispose,
+}
+
+/// Who frees what a disposable pointer points to, once it was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dispose {
+    #[default]
+    No,
+    /// libc `free()`.
+    Libc,
+    /// The C function `void f(void *)` at this address.
+    With(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -307,7 +321,34 @@ impl Type {
             },
             _ => Target::Owned(to),
         };
-        Type::Pointer(Arc::new(PointerType { target, to_const }))
+        Type::Pointer(Arc::new(PointerType {
+            target,
+            to_const,
+            dispose: Dispose::No,
+        }))
+    }
+
+    /// The disposable form of a string type (`char *`, `char16_t *`, …):
+    /// what it points to is freed by `how` once it was read. `None` for
+    /// other types.
+    pub fn disposable(&self, how: Dispose) -> Option<Type> {
+        match self {
+            Type::Pointer(p) if self.string_unit().is_some() => Some(Type::Pointer(Arc::new(PointerType {
+                target: p.target.clone(),
+                to_const: p.to_const,
+                dispose: how,
+            }))),
+            _ => None,
+        }
+    }
+
+    /// How a disposable pointer's target is freed (`Dispose::No` for any
+    /// other type).
+    pub fn dispose(&self) -> Dispose {
+        match self {
+            Type::Pointer(p) => p.dispose,
+            _ => Dispose::No,
+        }
     }
 
     pub fn array_of(elem: Type, len: Option<usize>) -> Type {
@@ -407,8 +448,13 @@ impl fmt::Display for Type {
                     write!(f, "const ")?;
                 }
                 match &p.to() {
-                    Type::Function(sig) => write!(f, "{}", sig),
-                    to => write!(f, "{to} *"),
+                    Type::Function(sig) => write!(f, "{}", sig)?,
+                    to => write!(f, "{to} *")?,
+                }
+                match p.dispose {
+                    Dispose::No => Ok(()),
+                    Dispose::Libc => f.write_str("!"),
+                    Dispose::With(a) => write!(f, "!<0x{a:x}>"),
                 }
             }
             Type::Array(a) => match a.len {
