@@ -224,7 +224,7 @@ function offPath(o) {
 }
 
 for (const major of [20, 26]) {
-  test(`Node ${major}: CSHARED_FAST=off, a missing accelerator and one for another Node ABI fall back to Node-API`, (t) => {
+  test(`Node ${major}: CSHARED_FAST=off, a missing accelerator, one for another Node ABI and one for another V8 fall back to Node-API`, (t) => {
     const s = setup(major);
     const other = setup(major === 20 ? 26 : 20);
     if (s.error || other.error) return skipOrFail(t, major, s.error || other.error);
@@ -232,6 +232,10 @@ for (const major of [20, 26]) {
     assert.match(offPath(quick(s.node, { CSHARED_FAST: '/nonexistent/cshared-fast.node' })), /no accelerator for Node ABI \d+ is installed/);
     assert.match(offPath(quick(s.node, { CSHARED_FAST: other.accelerator })), /could not be loaded: .*NODE_MODULE_VERSION/s);
     assert.match(offPath(quick(s.node, { CSHARED_FAST: cLibrary('types') })), /could not be loaded/);
+    // Built for this Node's ABI but another V8 (the declarations in
+    // v8-fast.h hold for one V8): it loads, offers nothing, and says why.
+    const claims = accel.build(major, { builtFor: '0.0' });
+    assert.match(offPath(quick(s.node, { CSHARED_FAST: claims })), /could not be loaded: .*built for V8 0\.0, running in V8 \d+\.\d+/s);
     // cshared's .node alone in a directory: nothing next to it, no package.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cshared-fast-'));
     try {

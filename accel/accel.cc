@@ -221,7 +221,12 @@ void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> exports, 
 NODE_MODULE_INIT(/* exports, module, context */) {
   Isolate* isolate = Isolate::GetCurrent();
   auto str = [&](const char* s) { return v8::String::NewFromUtf8(isolate, s).ToLocalChecked(); };
+#ifdef CSHARED_FAST_BUILT_FOR
+  // Tests only: a build that claims another V8 (__test__/fast.test.js).
+  const char* built = CSHARED_FAST_BUILT_FOR;
+#else
   const char* built = CSHARED_STR(V8_MAJOR_VERSION) "." CSHARED_STR(V8_MINOR_VERSION);
+#endif
   exports->Set(context, str("abi"), v8::Integer::New(isolate, NODE_MODULE_VERSION)).Check();
   exports->Set(context, str("v8"), str(built)).Check();
   // The declarations in v8-fast.h hold for the V8 they were written for:

@@ -99,16 +99,20 @@ function fileName(major) {
 }
 
 /**
- * Builds the accelerator for Node `major` (or the probe build); returns its
+ * Builds the accelerator for Node `major` (or the probe build, or with
+ * `builtFor`, a test build that claims to be for another V8); returns its
  * path. Skips the compiler when the sources and flags are unchanged.
  */
-function build(major, { probes = false, out, quiet = true } = {}) {
+function build(major, { probes = false, out, quiet = true, builtFor } = {}) {
   const include = path.join(install(major, quiet), 'include', 'node');
   const target = probes
     ? path.join(out || outDir, `probes.abi${ABI[major]}.node`)
-    : path.join(out || root, fileName(major));
+    : builtFor
+      ? path.join(out || outDir, `claims-v8-${builtFor}.abi${ABI[major]}.node`)
+      : path.join(out || root, fileName(major));
   const cxx = process.env.CXX || 'c++';
-  const args = [...compilerFlags(), ...(probes ? ['-DCSHARED_FAST_PROBES'] : []), `-I${include}`, `-I${__dirname}`];
+  const defines = [...(probes ? ['-DCSHARED_FAST_PROBES'] : []), ...(builtFor ? [`-DCSHARED_FAST_BUILT_FOR="${builtFor}"`] : [])];
+  const args = [...compilerFlags(), ...defines, `-I${include}`, `-I${__dirname}`];
   args.push(path.join(__dirname, 'accel.cc'), '-o', target);
   const hash = crypto.createHash('sha256');
   for (const f of SOURCES) hash.update(fs.readFileSync(f));
