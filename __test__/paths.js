@@ -20,7 +20,7 @@ const accel = require('../accel/build');
 const root = path.join(__dirname, '..');
 const CALLS = [
   'core', 'strict', 'errors', 'fastpath', 'parity', 'properties', 'safety', 'layout', 'variadic',
-  'callbacks', 'async', 'async-buffers', 'workers', 'soak', 'leaks', 'go', 'go-types',
+  'callbacks', 'async', 'async-buffers', 'workers', 'soak', 'go', 'go-types',
 ];
 const all = process.argv.includes('--all');
 const files = fs
