@@ -13,11 +13,12 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { cLibrary, buildDir, root } = require('./helpers/fixtures');
+const { cLibrary, root } = require('./helpers/fixtures');
 
 const smoke = path.join(root, 'smoke', 'smoke.js');
 const spec = path.join(root, 'smoke', 'runtimes');
-const installDir = path.join(buildDir, 'runtimes');
+// Not per target: these runtimes are linux-x64 binaries.
+const installDir = path.join(root, 'build', 'runtimes');
 const modules = path.join(installDir, 'node_modules');
 const CI = process.env.CI === 'true';
 

@@ -1,12 +1,14 @@
 'use strict';
-// Builds test fixture libraries from source at test time, into __test__/build
-// (ignored by git). A library is rebuilt when its source is newer.
+// Builds test fixture libraries from source at test time, into
+// __test__/build/<platform>-<arch> (ignored by git), so a native run and a
+// cross run (aarch64 under qemu, Windows under wine) never share libraries.
+// A library is rebuilt when its source is newer.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const buildDir = path.join(root, 'build');
+const buildDir = path.join(root, 'build', `${process.platform}-${process.arch}`);
 const ext = process.platform === 'win32' ? '.dll' : process.platform === 'darwin' ? '.dylib' : '.so';
 
 function fresh(out, sources) {
