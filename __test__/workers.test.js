@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { cLibrary } = require('./helpers/fixtures');
+const { load } = require('..');
 
 test('workers load cshared by themselves and call concurrently; terminating them mid-call is safe', () => {
   const r = spawnSync(process.execPath, [path.join(__dirname, 'scenarios', 'workers.js'), cLibrary('types'), cLibrary('callbacks', ['-pthread'])], {
@@ -19,4 +20,12 @@ test('workers load cshared by themselves and call concurrently; terminating them
   assert.equal(info.threads, 5);
   // 20 more terminated workers with 400 async calls each must not grow memory much.
   assert.ok(info.rssMiB[2] - info.rssMiB[1] < 40, `RSS ${info.rssMiB.join(' -> ')} MiB`);
+});
+
+test('the fixture join() returns a buffer per thread, so concurrent workers each read their own result', async () => {
+  const join = load(cLibrary('types')).func('void *join(const char *a, const char *b)');
+  const here = join('a', 'b');
+  const there = await join.async('a', 'b');
+  assert.equal(join('a', 'b').address, here.address);
+  assert.notEqual(there.address, here.address);
 });
