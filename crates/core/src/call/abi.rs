@@ -169,6 +169,10 @@ pub unsafe fn call_ints(f: *const c_void, slots: *const u64) -> u64 {
     }
 }
 
+/// `call_ints` on AAPCS64: eight integer registers.
+///
+/// # Safety
+/// As for `call`, and the function takes no float-class argument.
 #[cfg(all(target_arch = "aarch64", not(windows)))]
 #[inline(always)]
 pub unsafe fn call_ints(f: *const c_void, slots: *const u64) -> u64 {
