@@ -1283,3 +1283,21 @@ fn predefined_macros_match_gcc() {
         "gcc predefines these and cshared does not: {missing:?}"
     );
 }
+
+/// C_INCLUDE_PATH's directories come before the default ones, as in gcc.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn c_include_path_first() {
+    let dir = std::env::temp_dir().join(format!("cshared-cinc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Other tests may read the variable meanwhile: an empty directory changes nothing for them.
+    std::env::set_var("C_INCLUDE_PATH", &dir);
+    let dirs = target::default_system_dirs();
+    std::env::remove_var("C_INCLUDE_PATH");
+    let _ = std::fs::remove_dir(&dir);
+    assert_eq!(dirs.first().map(|d| d.path.clone()), Some(dir));
+    assert!(
+        dirs.iter().any(|d| d.path == std::path::Path::new("/usr/include")),
+        "{dirs:?}"
+    );
+}

@@ -693,8 +693,8 @@ pub fn is_intrinsics(name: &str) -> bool {
 
 /// The compiler's default include search path for this target, after
 /// cshared's own compiler headers: where `gcc -v -E - </dev/null` (or
-/// clang) looks for `#include <...>`. Directories that do not exist are
-/// left out.
+/// clang) looks for `#include <...>`, with C_INCLUDE_PATH first on Unix.
+/// Directories that do not exist are left out.
 pub fn default_system_dirs() -> Vec<SystemDir> {
     let mut out: Vec<SystemDir> = Vec::new();
     let mut add = |p: PathBuf, os_only: bool| {
@@ -725,6 +725,13 @@ pub fn default_system_dirs() -> Vec<SystemDir> {
             }
         }
     } else {
+        // As gcc and clang: C_INCLUDE_PATH's directories come first (a cross
+        // sysroot's, e.g. /usr/aarch64-linux-gnu/include under qemu-user).
+        if let Some(dirs) = std::env::var_os("C_INCLUDE_PATH") {
+            for p in std::env::split_paths(&dirs).filter(|p| !p.as_os_str().is_empty()) {
+                add(p, false);
+            }
+        }
         add(PathBuf::from("/usr/local/include"), false);
         if let Some(triple) = multiarch() {
             add(PathBuf::from("/usr/include").join(triple), false);
