@@ -13,6 +13,9 @@
 // cshared's constants, or in lib.skipped with a reason. Nothing may differ
 // silently.
 const { execFileSync, spawnSync } = require('node:child_process');
+
+// $CC when set: a cross run compares with the target's gcc (aarch64-linux-gnu-gcc).
+const gcc = process.env.CC || 'gcc';
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -55,7 +58,7 @@ function cflags(l) {
 function libraryMacros(l, headers, work) {
   const src = path.join(work, 'macros.c');
   fs.writeFileSync(src, headers.map((h) => `#include "${h}"\n`).join(''));
-  const out = execFileSync('gcc', ['-E', '-dD', ...cflags(l), src], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(gcc, ['-E', '-dD', ...cflags(l), src], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const macros = new Map();
   let file = '';
   for (const line of out.split('\n')) {
@@ -96,7 +99,7 @@ function evaluate(l, headers, lines, work) {
     const src = path.join(work, 'consts.c');
     const exe = path.join(work, 'consts');
     fs.writeFileSync(src, text);
-    const r = spawnSync('gcc', ['-w', '-fmax-errors=0', '-Wl,--unresolved-symbols=ignore-all', '-o', exe, ...cflags(l), src], {
+    const r = spawnSync(gcc, ['-w', '-fmax-errors=0', '-Wl,--unresolved-symbols=ignore-all', '-o', exe, ...cflags(l), src], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });

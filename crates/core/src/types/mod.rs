@@ -434,7 +434,9 @@ impl fmt::Display for Type {
             Type::Void => f.write_str("void"),
             Type::Bool => f.write_str("bool"),
             Type::Char(i) => f.write_str(match (i.bytes, i.signed) {
-                (1, true) => "char",
+                // Plain char is signed or not by platform (unsigned on ARM Linux).
+                (1, s) if s == CHAR_SIGNED => "char",
+                (1, true) => "char (signed)",
                 (1, false) => "char (unsigned)",
                 (2, _) => "char16_t",
                 (_, false) => "char32_t",
@@ -503,6 +505,19 @@ mod tests {
         assert_eq!(Int::new(1, true).range(), (-128, 127));
         assert_eq!(Int::new(8, false).range(), (0, u64::MAX as i128));
         assert_eq!(Int::new(8, true).range(), (i64::MIN as i128, i64::MAX as i128));
+    }
+
+    #[test]
+    fn plain_char_is_named_char_on_every_platform() {
+        assert_eq!(Type::Char(Int::new(1, CHAR_SIGNED)).to_string(), "char");
+        assert_eq!(
+            Type::Char(Int::new(1, !CHAR_SIGNED)).to_string(),
+            if CHAR_SIGNED {
+                "char (unsigned)"
+            } else {
+                "char (signed)"
+            }
+        );
     }
 
     #[test]
