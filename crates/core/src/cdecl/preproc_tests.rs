@@ -1288,16 +1288,12 @@ fn predefined_macros_match_gcc() {
 #[cfg(all(unix, not(target_os = "macos")))]
 #[test]
 fn c_include_path_first() {
-    let dir = std::env::temp_dir().join(format!("cshared-cinc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    // Other tests may read the variable meanwhile: an empty directory changes nothing for them.
-    std::env::set_var("C_INCLUDE_PATH", &dir);
-    let dirs = target::default_system_dirs();
-    std::env::remove_var("C_INCLUDE_PATH");
-    let _ = std::fs::remove_dir(&dir);
+    let dir = std::env::temp_dir();
+    let dirs = target::system_dirs(Some(dir.clone().into_os_string()));
     assert_eq!(dirs.first().map(|d| d.path.clone()), Some(dir));
     assert!(
         dirs.iter().any(|d| d.path == std::path::Path::new("/usr/include")),
         "{dirs:?}"
     );
+    assert_eq!(target::system_dirs(None), target::system_dirs(Some("".into())));
 }

@@ -696,6 +696,11 @@ pub fn is_intrinsics(name: &str) -> bool {
 /// clang) looks for `#include <...>`, with C_INCLUDE_PATH first on Unix.
 /// Directories that do not exist are left out.
 pub fn default_system_dirs() -> Vec<SystemDir> {
+    system_dirs(std::env::var_os("C_INCLUDE_PATH"))
+}
+
+/// `default_system_dirs` with this value of C_INCLUDE_PATH.
+pub(crate) fn system_dirs(c_include_path: Option<std::ffi::OsString>) -> Vec<SystemDir> {
     let mut out: Vec<SystemDir> = Vec::new();
     let mut add = |p: PathBuf, os_only: bool| {
         if p.is_dir() && !out.iter().any(|d| d.path == p) {
@@ -727,7 +732,7 @@ pub fn default_system_dirs() -> Vec<SystemDir> {
     } else {
         // As gcc and clang: C_INCLUDE_PATH's directories come first (a cross
         // sysroot's, e.g. /usr/aarch64-linux-gnu/include under qemu-user).
-        if let Some(dirs) = std::env::var_os("C_INCLUDE_PATH") {
+        if let Some(dirs) = c_include_path {
             for p in std::env::split_paths(&dirs).filter(|p| !p.as_os_str().is_empty()) {
                 add(p, false);
             }

@@ -151,4 +151,28 @@ mod tests {
         assert!(builtin_type("GoString").is_some());
         assert!(builtin_type("NotAType").is_none());
     }
+
+    /// The fast types as the C library defines them: musl's stdint.h makes
+    /// the 16- and 32-bit ones int32_t, glibc's (64-bit) long.
+    #[test]
+    fn fast_types_follow_the_c_library() {
+        let size = |n: &str| builtin_type(n).and_then(|t| t.size());
+        let (fast16, fast32) = if cfg!(target_env = "musl") {
+            (4, 4)
+        } else if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            (POINTER_SIZE, POINTER_SIZE)
+        } else {
+            (size("int_fast16_t").unwrap_or(0), size("int_fast32_t").unwrap_or(0))
+        };
+        for (name, bytes) in [
+            ("int_fast8_t", 1),
+            ("int_fast16_t", fast16),
+            ("uint_fast16_t", fast16),
+            ("int_fast32_t", fast32),
+            ("uint_fast32_t", fast32),
+            ("int_fast64_t", 8),
+        ] {
+            assert_eq!(size(name), Some(bytes), "sizeof({name})");
+        }
+    }
 }
