@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Usage: .ci/cross/musl.sh  (as root or with sudo; needs zig: `zig` or Python's ziglang)
+# Builds cshared for x86_64- and aarch64-unknown-linux-musl with zig cc as C
+# compiler and linker, and runs the core's tests built for each (aarch64 under
+# qemu) against musl's headers. Idempotent; fails loudly when a tool is missing.
+# No JS runtime for musl runs here (TESTING.md, "Cross platforms").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+OUT=$root/build/cross/musl
+
+log() { printf '\n== musl: %s\n' "$*"; }
+die() { printf 'musl: %s\n' "$*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+stage_start=$SECONDS
+stage() { printf '   (%ss)\n' $((SECONDS - stage_start)); stage_start=$SECONDS; log "$*"; }
+
+[ "$(uname -m)" = x86_64 ] || die "this script cross-builds from x86_64 (found $(uname -m))"
+
+log "zig"
+if command -v zig >/dev/null && zig version >/dev/null 2>&1; then
+  zig=(zig)
+elif python3 -m ziglang version >/dev/null 2>&1; then
+  zig=(python3 -m ziglang)
+else
+  die "zig not found: install it (pip install ziglang, as .ci/run does)"
+fi
+echo "zig $("${zig[@]}" version)"
+
+# qemu runs the aarch64 tests; aarch64 gcc links them (zig's linker takes
+# no part in rustc's self-contained musl executables).
+missing=()
+for p in qemu-user gcc-aarch64-linux-gnu; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 not found after apt-get install qemu-user"
+command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc not found after apt-get install gcc-aarch64-linux-gnu"
+zig_lib=$("${zig[@]}" env | sed -n 's/.*lib_dir"\{0,1\} *[:=] *"\([^"]*\)".*/\1/p') # JSON or ZON
+[ -d "$zig_lib/libc/include/generic-musl" ] || die "zig's musl headers not found (lib_dir: ${zig_lib:-?})"
+
+# zig cc as C compiler (libffi's configure, fixtures) and linker. rustc's
+# -lgcc_s is libgcc's unwinder: zig's libunwind stands in for it.
+mkdir -p "$OUT/bin"
+for arch in x86_64 aarch64; do
+  w=$OUT/bin/cc-$arch-linux-musl
+  {
+    echo '#!/usr/bin/env bash'
+    echo 'args=()'
+    echo 'for a in "$@"; do case $a in -lgcc_s) args+=(-lunwind) ;; --target=*) ;; *) args+=("$a") ;; esac; done'
+    printf 'exec %s cc -target %s-linux-musl -fno-sanitize=all "${args[@]}"\n' "${zig[*]}" "$arch"
+  } >"$w"
+  chmod +x "$w"
+done
+
+stage "Rust targets"
+command -v rustup >/dev/null || die "rustup not found (needed to add the musl targets)"
+for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  rustup target list --installed | grep -qx "$t" || rustup target add "$t"
+done
+
+build() { # <rust target> <arch> <napi platform>
+  local target=$1 arch=$2 plat=$3 up
+  up=$(echo "$target" | tr 'a-z-' 'A-Z_')
+  stage "Build for $target"
+  # A cdylib needs a dynamically linked C runtime (musl targets link it statically by default).
+  env "CC_${target//-/_}=$OUT/bin/cc-$arch-linux-musl" "AR_${target//-/_}=$OUT/bin/ar" \
+    "CARGO_TARGET_${up}_LINKER=$OUT/bin/cc-$arch-linux-musl" \
+    "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=-crt-static" \
+    npx napi build --platform --release --target "$target" >/dev/null
+  [ -f "cshared.$plat.node" ] || die "the build made no cshared.$plat.node"
+}
+printf '#!/usr/bin/env bash\nexec %s ar "$@"\n' "${zig[*]}" >"$OUT/bin/ar"
+chmod +x "$OUT/bin/ar"
+build x86_64-unknown-linux-musl x86_64 linux-x64-musl
+build aarch64-unknown-linux-musl aarch64 linux-arm64-musl
+
+# The core's unit tests (layouts, type sizes such as int_fast16_t, call
+# plans, headers) built for musl. Headers are read as a musl machine's: zig's
+# musl headers first (C_INCLUDE_PATH), then /usr/include's libraries.
+core_tests() { # <rust target> <arch>
+  local target=$1 arch=$2 up inc=$zig_lib/libc/include
+  up=$(echo "$target" | tr 'a-z-' 'A-Z_')
+  stage "Core tests for $target"
+  local extra=()
+  if [ "$arch" = aarch64 ]; then
+    # Rust's __clear_cache for libffi comes from libgcc here.
+    extra=("CARGO_TARGET_${up}_LINKER=aarch64-linux-gnu-gcc" "CARGO_TARGET_${up}_RUSTFLAGS=-C link-arg=-lgcc"
+      "CARGO_TARGET_${up}_RUNNER=qemu-aarch64")
+  fi
+  env "CC_${target//-/_}=$OUT/bin/cc-$arch-linux-musl" "AR_${target//-/_}=$OUT/bin/ar" "${extra[@]}" \
+    "C_INCLUDE_PATH=$inc/$arch-linux-musl:$inc/generic-musl:$inc/any-linux-any" \
+    cargo test -p cshared-core --target "$target" --quiet 2>&1 | grep -v '^[.]*\( *[0-9]*/[0-9]*\)\?$' | tee "$OUT/core-$arch.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || die "FAIL: the core's tests for $target"
+}
+core_tests x86_64-unknown-linux-musl x86_64
+core_tests aarch64-unknown-linux-musl aarch64
+
+printf '   (%ss)\n' $((SECONDS - stage_start))
+echo "musl: PASS (cshared.linux-x64-musl.node and cshared.linux-arm64-musl.node built; core tests pass for both)"
