@@ -79,6 +79,12 @@ npx napi build --platform --release --target "$TARGET" >/dev/null
 stage "Clippy for $TARGET"
 cargo clippy --target "$TARGET" --workspace --quiet -- -D warnings
 
+stage "Core tests for $TARGET under qemu"
+# The arm64 glibc headers first, as on an arm64 machine (C_INCLUDE_PATH).
+C_INCLUDE_PATH=/usr/aarch64-linux-gnu/include CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64 \
+  cargo test -p cshared-core --target "$TARGET" --quiet 2>&1 | grep -v '^[.]*\( *[0-9]*/[0-9]*\)\?$' | tee "$CROSS/core-tests.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "FAIL: the core's tests under qemu"
+
 # Fixtures and gcc comparisons are built for arm64 (__test__/build/linux-arm64):
 # C with the cross gcc, Go with cgo through it. cshared reads the cross
 # sysroot's glibc headers first (C_INCLUDE_PATH), as a real arm64 machine's.

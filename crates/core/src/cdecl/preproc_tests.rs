@@ -1203,10 +1203,14 @@ fn predefined_macros_match_gcc() {
     )) {
         return;
     }
-    let Ok(out) = std::process::Command::new("gcc")
-        .args(["-dM", "-E", "-x", "c", "/dev/null"])
-        .output()
-    else {
+    // This target's gcc by its triplet name (Debian has one per target: a
+    // cross run under qemu compares with aarch64-linux-gnu-gcc), else gcc.
+    let run = |gcc: &str| {
+        std::process::Command::new(gcc)
+            .args(["-dM", "-E", "-x", "c", "/dev/null"])
+            .output()
+    };
+    let Ok(out) = run(&format!("{}-linux-gnu-gcc", std::env::consts::ARCH)).or_else(|_| run("gcc")) else {
         eprintln!("no gcc; skipped");
         return;
     };

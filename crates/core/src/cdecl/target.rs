@@ -214,6 +214,10 @@ pub fn predefined() -> String {
             def("__ARM_FP", "14");
             def("__ARM_PCS_AAPCS64", "1");
             def("__ARM_SIZEOF_WCHAR_T", "4");
+            // GCC's aarch64 target says C99's FLT_EVAL_METHOD too.
+            if !t.mac {
+                def("__FLT_EVAL_METHOD_C99__", "0");
+            }
             if t.mac {
                 def("__arm64__", "1");
                 def("__arm64", "1");
