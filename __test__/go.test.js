@@ -254,6 +254,19 @@ test("handlers installed after Go loads get SA_ONSTACK (the crash's cause, fixed
   assert.match(unfixed.stdout, /SIGCHLD onstack=false/);
 });
 
+test('the macOS way (CSHARED_GO_SIGNALS=listen): handlers re-checked after process.on(signal) survive signals sent to Go threads', (t) => {
+  // On Linux this mode is only for this test; it needs tgkill and /proc.
+  if (process.platform !== 'linux') return t.skip('sends signals to threads with tgkill and /proc (Linux)');
+  const r = scenario(t, 'go-listen.js', [], { CSHARED_GO_SIGNALS: 'listen' });
+  if (!r) return;
+  assertSurvived(r);
+  // Added after Go loaded, then removed (libuv resets it) and added again.
+  assert.match(r.stdout, /^onstack=true,true$/m);
+  // The same scenario without any fix crashed 3 of 6 runs (SIGQUIT, SIGSEGV).
+  const unfixed = scenario(t, 'go-listen.js', [], { CSHARED_GO_SIGNALS: 'off', GOTRACEBACK: 'none' });
+  if (unfixed.status === 0) assert.match(unfixed.stdout, /^onstack=false,false$/m);
+});
+
 test('process exit with goroutines running, and with process.exit() from a call', (t) => {
   assertSurvived(scenario(t, 'go-exit.js'));
   const r = scenario(t, 'go-exit.js', ['exit-now']);
