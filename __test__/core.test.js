@@ -3,7 +3,7 @@
 // and pass every scalar, string and pointer type through C.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { load, cdef } = require('..');
+const { load, cdef, sizeof } = require('..');
 const { cLibrary } = require('./helpers/fixtures');
 const { libc } = require('./helpers/libc');
 
@@ -166,6 +166,22 @@ test('structs by value called again and again through one binding, sync and asyn
   for (let i = 0; i < 5; i++) assert.equal(boxedSum({ f: { width: i, precision: 2 }, tag: 3 }), i * 100 + 23);
   for (let i = 0; i < 3; i++) assert.equal(await boxedSum.async({ f: { width: i, precision: 1 }, tag: 4 }), i * 100 + 14);
   assert.equal(boxedSum({ f: { width: 9, precision: 9 }, tag: 9 }), 999);
+});
+
+test("MSVC's sized integer keywords (__int8 to __int64, signed and unsigned) on Windows", (t) => {
+  if (process.platform !== 'win32') return t.skip('MSVC keywords: read on Windows only');
+  const c = cdef(`
+    typedef __int64 w_i64; typedef unsigned __int64 w_u64; typedef unsigned __int32 w_u32;
+    typedef __int16 w_i16; typedef unsigned __int8 w_u8; typedef signed __int8 w_i8;
+  `);
+  assert.deepEqual(
+    ['w_i64', 'w_u64', 'w_u32', 'w_i16', 'w_u8', 'w_i8'].map((n) => sizeof(c[n])),
+    [8, 8, 4, 2, 1, 1],
+  );
+  const id = lib.func('uint64_t id_uint64(unsigned __int64 x)');
+  assert.equal(id(2n ** 64n - 1n), 2n ** 64n - 1n);
+  const i8 = lib.func('int8_t id_int8(signed __int8 x)');
+  assert.equal(i8(-128), -128);
 });
 
 test('strings: UTF-8 in and out, NULL is null', () => {
