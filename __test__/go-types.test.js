@@ -319,7 +319,7 @@ test('load() takes a file: URL (new URL("./libgostats.so", import.meta.url)), as
     script,
     `import { createRequire } from 'node:module'
 const { load } = createRequire(import.meta.url)(${JSON.stringify(path.join(root, '..'))})
-const lib = load(new URL('./libgostats.so', import.meta.url), {
+const lib = load(new URL(${JSON.stringify(`./${path.basename(go.path)}`)}, import.meta.url), {
   header: new URL('./libgostats.h', import.meta.url),
   goSource: new URL(${JSON.stringify(pathToFileURL(go.source).href + '/')}),
 })
@@ -330,10 +330,11 @@ console.log(JSON.stringify(lib.Stats([1, 2])), lib.path)
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `{"mean":1.5,"min":1,"max":2,"n":2} ${go.path}\n`);
   // Percent-escapes are decoded (a symlink: the same file, so the same Go runtime).
-  const spaced = path.join(fs.mkdtempSync(path.join(buildDir, 'url dir-')), 'lib gostats%.so');
+  const ext = path.extname(go.path); // .so, .dll on Windows
+  const spaced = path.join(fs.mkdtempSync(path.join(buildDir, 'url dir-')), `lib gostats%${ext}`);
   fs.symlinkSync(go.path, spaced);
   const url = pathToFileURL(spaced);
-  assert.match(url.href, /url%20dir-.*lib%20gostats%25\.so$/);
+  assert.ok(url.href.endsWith(`lib%20gostats%25${ext}`) && url.href.includes('url%20dir-'), url.href);
   const viaUrl = load(url, { header: pathToFileURL(go.header) });
   assert.equal(viaUrl.path, spaced);
   assert.equal(viaUrl.Clamp(5, 0, 1), 1);
