@@ -179,16 +179,19 @@ test("headers are read through the runtime's fs module, as Electron's app.asar i
   // A file system the process's fs serves and the OS does not have, as
   // Electron serves files inside app.asar.
   const nodeFs = process.getBuiltinModule('fs');
+  // Paths as the platform spells them: cshared joins an #include to its
+  // directory with the platform's separator (\ on Windows, as Electron's are).
+  const asar = (f) => path.join(path.resolve('/virtual.asar'), f);
   const files = new Map([
-    ['/virtual.asar/lib.h', '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
-    ['/virtual.asar/inner.h', '#define INNER 40\n'],
+    [asar('lib.h'), '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
+    [asar('inner.h'), '#define INNER 40\n'],
   ]);
   const fds = new Map();
   const saved = {};
   for (const k of ['statSync', 'openSync', 'fstatSync', 'readSync', 'closeSync']) saved[k] = nodeFs[k];
   const fileStat = (size, file = true) => ({ isFile: () => file, size });
   nodeFs.statSync = function (p, o) {
-    if (p === '/virtual.asar/dir') return fileStat(0, false);
+    if (p === asar('dir')) return fileStat(0, false);
     if (files.has(p)) return fileStat(Buffer.byteLength(files.get(p)));
     return saved.statSync.call(this, p, o);
   };
@@ -213,14 +216,14 @@ test("headers are read through the runtime's fs module, as Electron's app.asar i
     if (!fds.delete(fd)) return saved.closeSync.call(this, fd);
   };
   try {
-    const lib = load(demoLib(), { header: '/virtual.asar/lib.h' });
+    const lib = load(demoLib(), { header: asar('lib.h') });
     assert.equal(lib.constants.LIB_ANSWER, 42);
     assert.equal(lib.demo_add(40, 2), 42);
     assert.equal(fds.size, 0, 'every file it opened is closed');
-    assert.match(typings('/virtual.asar/lib.h'), /readonly LIB_ANSWER: 42/);
+    assert.match(typings(asar('lib.h')), /readonly LIB_ANSWER: 42/);
     // The same limits: only regular files.
-    assert.throws(() => load(demoLib(), { header: '/virtual.asar/dir' }), { code: 'ERR_LOAD', message: /not a regular file/ });
-    assert.throws(() => load(demoLib(), { header: '/virtual.asar/none.h' }), { code: 'ERR_LOAD', message: /none\.h/ });
+    assert.throws(() => load(demoLib(), { header: asar('dir') }), { code: 'ERR_LOAD', message: /not a regular file/ });
+    assert.throws(() => load(demoLib(), { header: asar('none.h') }), { code: 'ERR_LOAD', message: /none\.h/ });
   } finally {
     Object.assign(nodeFs, saved);
   }
