@@ -66,11 +66,17 @@ int main(int argc, char **argv) {
   char cwd[MAX_PATH];
   if (!GetCurrentDirectoryA(sizeof cwd, cwd)) die("GetCurrentDirectory failed");
 
-  unsigned count = (unsigned)argc + 1;  // name, cwd, arguments
+  // Two lists: name, cwd and the arguments; then the environment.
+  unsigned count = (unsigned)argc + 1;
   put((const char *)&count, 4);
   put_str(name);
   put_str(cwd);
   for (int i = 1; i < argc; i++) put_str(argv[i]);
+  char *env = GetEnvironmentStringsA();
+  count = 0;
+  for (char *e = env; *e; e += strlen(e) + 1) count++;
+  put((const char *)&count, 4);
+  for (char *e = env; *e; e += strlen(e) + 1) put_str(e);
 
   // Frames: 1 byte stream (1 stdout, 2 stderr, 3 exit), 4 bytes length or code.
   HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), err = GetStdHandle(STD_ERROR_HANDLE);

@@ -14,13 +14,22 @@ if (!portFile || !prefix) {
   process.exit(2);
 }
 
-const cross = { GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '1', CC: 'x86_64-w64-mingw32-gcc' };
+// Each tool: the command, and its environment from the caller's (Windows) one.
 const TOOLS = {
-  'x86_64-w64-mingw32-gcc': { cmd: 'x86_64-w64-mingw32-gcc', env: {} },
-  // What __test__/helpers/fixtures.js sets for go, which the bridge does not forward.
-  go: { cmd: 'go', env: { ...cross, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } },
+  'x86_64-w64-mingw32-gcc': { cmd: 'x86_64-w64-mingw32-gcc', env: () => ({}) },
+  // Go as a Windows toolchain: it builds for windows/amd64 with mingw, and
+  // takes the caller's GO* and CGO_* settings. `go run` runs its program
+  // here, on Linux, so it builds for Linux unless told otherwise.
+  go: {
+    cmd: 'go',
+    env: (args, theirs) => {
+      const go = Object.fromEntries(Object.entries(theirs).filter(([k]) => /^(GO|CGO_)/.test(k)));
+      const target = args[0] === 'run' ? {} : { GOOS: 'windows', GOARCH: 'amd64', CC: 'x86_64-w64-mingw32-gcc' };
+      return { ...target, ...go };
+    },
+  },
   // TypeScript 7's tsc is a native program: npm installed the Linux one.
-  tsc: { cmd: path.join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsc'), env: {} },
+  tsc: { cmd: path.join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsc'), env: () => ({}) },
 };
 
 // A Windows path (X:\a\b or X:/a/b) anywhere in an argument, as Wine maps it:
@@ -41,8 +50,13 @@ function frame(sock, kind, data) {
   sock.write(kind === 3 ? head : Buffer.concat([head, data]));
 }
 
-function run(sock, strings) {
+function run(sock, strings, envStrings) {
   const [name, cwd, ...args] = strings;
+  const theirs = {};
+  for (const e of envStrings) {
+    const eq = e.indexOf('=', 1);
+    if (eq > 0) theirs[e.slice(0, eq).toUpperCase()] = e.slice(eq + 1);
+  }
   const tool = Object.hasOwn(TOOLS, name) ? TOOLS[name] : null;
   if (!tool) {
     frame(sock, 2, Buffer.from(`wine bridge: no tool named ${name}\n`));
@@ -50,7 +64,7 @@ function run(sock, strings) {
   }
   const child = spawn(tool.cmd, args.map(unixPaths), {
     cwd: unixPaths(cwd),
-    env: { ...process.env, ...tool.env },
+    env: { ...process.env, ...tool.env(args, theirs) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => frame(sock, 1, d));
@@ -71,19 +85,25 @@ const server = net.createServer((sock) => {
   sock.on('error', () => {});
   sock.on('data', (d) => {
     buf = Buffer.concat([buf, d]);
-    if (buf.length < 4) return;
-    const count = buf.readUInt32LE(0);
-    const strings = [];
-    let at = 4;
-    for (let i = 0; i < count; i++) {
+    // Two lists of strings, each a count and then length-prefixed strings.
+    const lists = [];
+    let at = 0;
+    for (let l = 0; l < 2; l++) {
       if (buf.length < at + 4) return;
-      const len = buf.readUInt32LE(at);
-      if (buf.length < at + 4 + len) return;
-      strings.push(buf.toString('utf8', at + 4, at + 4 + len));
-      at += 4 + len;
+      const count = buf.readUInt32LE(at);
+      at += 4;
+      const strings = [];
+      for (let i = 0; i < count; i++) {
+        if (buf.length < at + 4) return;
+        const len = buf.readUInt32LE(at);
+        if (buf.length < at + 4 + len) return;
+        strings.push(buf.toString('utf8', at + 4, at + 4 + len));
+        at += 4 + len;
+      }
+      lists.push(strings);
     }
     sock.removeAllListeners('data');
-    run(sock, strings);
+    run(sock, lists[0], lists[1]);
   });
 });
 server.listen(0, '127.0.0.1', () => {
