@@ -111,6 +111,22 @@ test('functions: structs by value and by pointer, enums, the included header', (
   assert.equal(lib.demo_add, lib.functions.demo_add);
 });
 
+test('<limits.h> and <stdint.h> give the data model\'s values (CHAR_BIT too, which was undefined on Windows)', () => {
+  const h = path.join(buildDir, 'limits-probe.h');
+  fs.writeFileSync(
+    h,
+    '#include <limits.h>\n#include <stdint.h>\n#include <stddef.h>\n' +
+      '#define P_CHAR_BIT CHAR_BIT\n#define P_INT_MAX INT_MAX\n#define P_LONG_MAX LONG_MAX\n' +
+      '#define P_SIZE_BITS (sizeof(size_t) * CHAR_BIT)\n#define P_SIZE_MAX_OK (SIZE_MAX == UINTPTR_MAX)\n',
+  );
+  const c = load(demoLib(), { header: h }).constants;
+  const longMax = sizeof('long') === 8 ? 2n ** 63n - 1n : 2 ** 31 - 1;
+  assert.deepEqual(
+    [c.P_CHAR_BIT, c.P_INT_MAX, c.P_LONG_MAX, c.P_SIZE_BITS, c.P_SIZE_MAX_OK],
+    [8, 2147483647, longMax, 64, 1],
+  );
+});
+
 test('what cannot be bound is skipped with a reason, and throws only when called', () => {
   const lib = demo();
   const reasons = Object.fromEntries(lib.skipped.map((s) => [s.name, s.reason]));
