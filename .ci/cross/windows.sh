@@ -104,6 +104,11 @@ fi
 for t in x86_64-w64-mingw32-gcc tsc; do cp -f "$bin/go.exe" "$bin/$t.exe"; done
 stage prefix
 
+log "Core unit tests (cargo test -p cshared-core) under Wine"
+CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$wine nice cargo test -p cshared-core --target x86_64-pc-windows-gnu --quiet ||
+  die "the core's unit tests failed under Wine"
+stage core
+
 log "Tests under Wine"
 rm -f "$work/bridge.port"
 node "$here/bridge.js" "$work/bridge.port" "$WINEPREFIX" &
