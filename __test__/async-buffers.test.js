@@ -9,6 +9,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { load, decode } = require('..');
 const { cLibrary } = require('./helpers/fixtures');
+const { libc } = require('./helpers/libc');
 
 const libPath = cLibrary('callbacks', ['-pthread']);
 const lib = load(libPath);
@@ -117,7 +118,7 @@ test('small Buffers from Node\'s pool: a call writes only its own Buffer\'s byte
 
 test('views of one buffer in one call share one copy', async () => {
   // memmove with overlapping views: C sees them overlap, as JS does.
-  const memmove = load(null).func('void *memmove(void *dst, const void *src, size_t n)');
+  const memmove = libc().func('void *memmove(void *dst, const void *src, size_t n)');
   const buf = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]);
   const r = await memmove.async(buf.subarray(2), buf, 6);
   assert.deepEqual([...buf], [1, 2, 1, 2, 3, 4, 5, 6]);
@@ -187,7 +188,7 @@ test('a buffer detached by a getter while the arguments are converted fails the 
     Object.defineProperty(a, 1, { get: () => (fn(), 2), enumerable: true });
     return a;
   };
-  const memcpy = load(null).func('void *memcpy(uint8_t *dst, uint8_t *src, size_t n)');
+  const memcpy = libc().func('void *memcpy(uint8_t *dst, uint8_t *src, size_t n)');
   const ab = new ArrayBuffer(MiB);
   const src = trap(() => structuredClone(ab, { transfer: [ab] }));
   await assert.rejects(memcpy.async(new Uint8Array(ab), src, 3), { code: 'ERR_ARG_VALUE', message: /detached or resized/ });

@@ -9,7 +9,7 @@ const { load, callback, register, unregister, decode, cdef } = require('..');
 const { cLibrary } = require('./helpers/fixtures');
 
 const lib = load(cLibrary('callbacks', ['-pthread']));
-const libc = load(null);
+const libc = require('./helpers/libc').libc();
 const intFn = callback('int int_fn(int x)');
 cdef('struct cb_point { int x; int y; };');
 

@@ -322,7 +322,7 @@ test('load() takes a file: URL (new URL("./libgostats.so", import.meta.url)), as
     script,
     `import { createRequire } from 'node:module'
 const { load } = createRequire(import.meta.url)(${JSON.stringify(path.join(root, '..'))})
-const lib = load(new URL('./libgostats.so', import.meta.url), {
+const lib = load(new URL(${JSON.stringify(`./${path.basename(go.path)}`)}, import.meta.url), {
   header: new URL('./libgostats.h', import.meta.url),
   goSource: new URL(${JSON.stringify(pathToFileURL(go.source).href + '/')}),
 })
@@ -332,20 +332,34 @@ console.log(JSON.stringify(lib.Stats([1, 2])), lib.path)
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `{"mean":1.5,"min":1,"max":2,"n":2} ${go.path}\n`);
-  // Percent-escapes are decoded (a symlink: the same file, so the same Go runtime).
-  const spaced = path.join(fs.mkdtempSync(path.join(buildDir, 'url dir-')), 'lib gostats%.so');
-  fs.symlinkSync(go.path, spaced);
+  // Percent-escapes are decoded (a symlink: the same file, so the same Go
+  // runtime; Windows, where symlinks need privileges, loads a copy).
+  const ext = path.extname(go.path); // .so, .dll on Windows
+  const spaced = path.join(fs.mkdtempSync(path.join(buildDir, 'url dir-')), `lib gostats%${ext}`);
+  if (process.platform === 'win32') fs.copyFileSync(go.path, spaced);
+  else fs.symlinkSync(go.path, spaced);
   const url = pathToFileURL(spaced);
-  assert.match(url.href, /url%20dir-.*lib%20gostats%25\.so$/);
+  assert.ok(url.href.endsWith(`lib%20gostats%25${ext}`) && url.href.includes('url%20dir-'), url.href);
   const viaUrl = load(url, { header: pathToFileURL(go.header) });
   assert.equal(viaUrl.path, spaced);
   assert.equal(viaUrl.Clamp(5, 0, 1), 1);
   // Other URLs, URLs with a host, and URL-like objects are refused.
   assert.throws(() => load(new URL('https://example.com/libgostats.so')), { code: 'ERR_ARG_VALUE', message: /file: URL, got a https: URL/ });
-  assert.throws(() => load(new URL('file://server/share/libgostats.so')), { code: 'ERR_ARG_VALUE', message: /host/ });
+  // A host is a UNC path on Windows (\\server\share), as Node's fileURLToPath() has it.
+  if (process.platform === 'win32') {
+    assert.throws(() => load(new URL('file://server/share/libgostats.so')), { code: 'ERR_LOAD', message: /'\\\\server\\share\\libgostats\.so'/ });
+  } else {
+    assert.throws(() => load(new URL('file://server/share/libgostats.so')), { code: 'ERR_ARG_VALUE', message: /host/ });
+  }
   assert.throws(() => load(new URL('file:///tmp/a%2Fb.so')), { code: 'ERR_ARG_VALUE', message: /encoded/ });
   assert.throws(() => load({ href: url.href, protocol: 'file:', pathname: url.pathname }), { code: 'ERR_ARG_TYPE', message: /string or a file: URL/ });
-  assert.throws(() => load(new URL('file:///nonexistent/libnothing.so')), { code: 'ERR_LOAD', message: /\/nonexistent\/libnothing\.so/ });
+  if (process.platform === 'win32') {
+    // A path needs its drive letter, as with Node's fileURLToPath().
+    assert.throws(() => load(new URL('file:///nonexistent/libnothing.dll')), { code: 'ERR_ARG_VALUE', message: /drive letter/ });
+    assert.throws(() => load(new URL('file:///C:/nonexistent/libnothing.dll')), { code: 'ERR_LOAD', message: /C:\\nonexistent\\libnothing\.dll/ });
+  } else {
+    assert.throws(() => load(new URL('file:///nonexistent/libnothing.so')), { code: 'ERR_LOAD', message: /\/nonexistent\/libnothing\.so/ });
+  }
 });
 
 test('typings with goSource: slices typed by element, results named, Go doc comments; the CLI --go; tsc --strict', (t) => {

@@ -111,6 +111,22 @@ test('functions: structs by value and by pointer, enums, the included header', (
   assert.equal(lib.demo_add, lib.functions.demo_add);
 });
 
+test('<limits.h> and <stdint.h> give the data model\'s values (CHAR_BIT too, which was undefined on Windows)', () => {
+  const h = path.join(buildDir, 'limits-probe.h');
+  fs.writeFileSync(
+    h,
+    '#include <limits.h>\n#include <stdint.h>\n#include <stddef.h>\n' +
+      '#define P_CHAR_BIT CHAR_BIT\n#define P_INT_MAX INT_MAX\n#define P_LONG_MAX LONG_MAX\n' +
+      '#define P_SIZE_BITS (sizeof(size_t) * CHAR_BIT)\n#define P_SIZE_MAX_OK (SIZE_MAX == UINTPTR_MAX)\n',
+  );
+  const c = load(demoLib(), { header: h }).constants;
+  const longMax = sizeof('long') === 8 ? 2n ** 63n - 1n : 2 ** 31 - 1;
+  assert.deepEqual(
+    [c.P_CHAR_BIT, c.P_INT_MAX, c.P_LONG_MAX, c.P_SIZE_BITS, c.P_SIZE_MAX_OK],
+    [8, 2147483647, longMax, 64, 1],
+  );
+});
+
 test('what cannot be bound is skipped with a reason, and throws only when called', () => {
   const lib = demo();
   const reasons = Object.fromEntries(lib.skipped.map((s) => [s.name, s.reason]));
@@ -179,16 +195,19 @@ test("headers are read through the runtime's fs module, as Electron's app.asar i
   // A file system the process's fs serves and the OS does not have, as
   // Electron serves files inside app.asar.
   const nodeFs = process.getBuiltinModule('fs');
+  // Paths as the platform spells them: cshared joins an #include to its
+  // directory with the platform's separator (\ on Windows, as Electron's are).
+  const asar = (f) => path.join(path.resolve('/virtual.asar'), f);
   const files = new Map([
-    ['/virtual.asar/lib.h', '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
-    ['/virtual.asar/inner.h', '#define INNER 40\n'],
+    [asar('lib.h'), '#include "inner.h"\n#include <stddef.h>\n#define LIB_ANSWER (INNER + 2)\nint demo_add(int a, int b);\n'],
+    [asar('inner.h'), '#define INNER 40\n'],
   ]);
   const fds = new Map();
   const saved = {};
   for (const k of ['statSync', 'openSync', 'fstatSync', 'readSync', 'closeSync']) saved[k] = nodeFs[k];
   const fileStat = (size, file = true) => ({ isFile: () => file, size });
   nodeFs.statSync = function (p, o) {
-    if (p === '/virtual.asar/dir') return fileStat(0, false);
+    if (p === asar('dir')) return fileStat(0, false);
     if (files.has(p)) return fileStat(Buffer.byteLength(files.get(p)));
     return saved.statSync.call(this, p, o);
   };
@@ -213,14 +232,14 @@ test("headers are read through the runtime's fs module, as Electron's app.asar i
     if (!fds.delete(fd)) return saved.closeSync.call(this, fd);
   };
   try {
-    const lib = load(demoLib(), { header: '/virtual.asar/lib.h' });
+    const lib = load(demoLib(), { header: asar('lib.h') });
     assert.equal(lib.constants.LIB_ANSWER, 42);
     assert.equal(lib.demo_add(40, 2), 42);
     assert.equal(fds.size, 0, 'every file it opened is closed');
-    assert.match(typings('/virtual.asar/lib.h'), /readonly LIB_ANSWER: 42/);
+    assert.match(typings(asar('lib.h')), /readonly LIB_ANSWER: 42/);
     // The same limits: only regular files.
-    assert.throws(() => load(demoLib(), { header: '/virtual.asar/dir' }), { code: 'ERR_LOAD', message: /not a regular file/ });
-    assert.throws(() => load(demoLib(), { header: '/virtual.asar/none.h' }), { code: 'ERR_LOAD', message: /none\.h/ });
+    assert.throws(() => load(demoLib(), { header: asar('dir') }), { code: 'ERR_LOAD', message: /not a regular file/ });
+    assert.throws(() => load(demoLib(), { header: asar('none.h') }), { code: 'ERR_LOAD', message: /none\.h/ });
   } finally {
     Object.assign(nodeFs, saved);
   }

@@ -6,6 +6,7 @@ const assert = require('node:assert');
 const cshared = require('..');
 const { load, callback, func, call, decode, cdef } = cshared;
 const { cLibrary } = require('./helpers/fixtures');
+const { libc, C } = require('./helpers/libc');
 
 const callbacks = () => cLibrary('callbacks', ['-pthread']);
 
@@ -66,7 +67,7 @@ test('decode() and encode() over Buffers, TypedArrays, DataViews and ArrayBuffer
   assert.equal(new Int16Array(ab)[0], -5);
   assert.equal(decode(ab, 'int16_t'), -5);
   // C fills a buffer; the count -1 reads up to the first zero value.
-  const snprintf = load(null).func('int snprintf(char *buf, size_t size, const char *fmt, ...)');
+  const snprintf = libc().func(`int ${C.snprintf}(char *buf, size_t size, const char *fmt, ...)`);
   const out = Buffer.alloc(32, 0xff);
   assert.equal(snprintf(out, out.length, '%s', 'const char *', 'hello'), 5);
   assert.deepEqual([...decode(out, 'uint8_t', -1)], [104, 101, 108, 108, 111]);
@@ -291,7 +292,7 @@ test('wide strings: char16_t *, char32_t * and wchar_t * in and out, in structs,
   );
   assert.equal(got, 'from C é');
   // Variadic: swprintf with %ls.
-  const swprintf = load(null).func('int swprintf(wchar_t *ws, size_t n, const wchar_t *fmt, ...)');
+  const swprintf = libc().func(`int ${C.swprintf}(wchar_t *ws, size_t n, const wchar_t *fmt, ...)`);
   const ws = Buffer.alloc(256);
   assert.equal(swprintf(ws, 64, '%ls=%d', 'wchar_t *', 'ünï', 'int', 42), 6);
   assert.equal(decode(ws, 'wchar_t', -1), 'ünï=42');

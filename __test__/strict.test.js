@@ -176,6 +176,9 @@ test('strict objects: only own properties are fields, on both paths', () => {
 
 // ----- redefinitions -----
 
+// A 64-bit integer other than int: long, but long long on Windows, where long is 32-bit.
+const LONG64 = process.platform === 'win32' ? 'long long' : 'long';
+
 /** The error `f()` throws: code `code`, a message that matches every pattern. */
 function refused(f, code, ...patterns) {
   assert.throws(f, (e) => {
@@ -203,7 +206,7 @@ test('redefinitions: cdef() refuses a different struct, typedef, union or enum u
   assert.equal(String(again), String(a));
 
   cdef('typedef int rd_int;');
-  refused(() => cdef('typedef long rd_int;'), 'ERR_PARSE', /'rd_int' is already defined as int32; it cannot be redefined as int64/);
+  refused(() => cdef(`typedef ${LONG64} rd_int;`), 'ERR_PARSE', /'rd_int' is already defined as int32; it cannot be redefined as int64/);
   assert.equal(cdef('typedef int rd_int;').rd_int.size, 4);
   // Nothing of a refused cdef() is kept, even names it defined well.
   refused(() => cdef('typedef int rd_new; typedef double rd_int;'), 'ERR_PARSE', /'rd_int'/);
@@ -258,7 +261,7 @@ test('redefinitions: struct(), union() and opaque() refuse a different type with
   // opaque() of a union name, or of a typedef of another type.
   union('rd_v', { i: 'int' });
   refused(() => opaque('rd_v'), 'ERR_ARG_VALUE', /'rd_v'/);
-  cdef('typedef long rd_l;');
+  cdef(`typedef ${LONG64} rd_l;`);
   refused(() => opaque('rd_l'), 'ERR_ARG_VALUE', /'rd_l' is already defined as int64/);
 });
 
@@ -284,7 +287,7 @@ test('redefinitions: an opaque or forward-declared struct can still be completed
 
   opaque('rd_o2');
   assert.equal(struct('rd_o2', { x: 'int' }).size, 4);
-  refused(() => struct('rd_o2', { x: 'long' }), 'ERR_ARG_VALUE', /'rd_o2'/);
+  refused(() => struct('rd_o2', { x: LONG64 }), 'ERR_ARG_VALUE', /'rd_o2'/);
   // opaque() of a defined struct is that struct.
   assert.equal(opaque('rd_o2').size, 4);
 });

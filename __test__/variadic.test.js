@@ -4,6 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { load, errno, opaque } = require('..');
 const { cLibrary } = require('./helpers/fixtures');
+const { libc, C } = require('./helpers/libc');
 
 const lib = load(cLibrary('callbacks', ['-pthread']));
 
@@ -16,7 +17,7 @@ test('variadic functions take (type, value) pairs after the fixed arguments', ()
   assert.equal(sumMixed('ilds', 'int', 1, 'long long', 2n ** 40n, 'double', 0.5, 'const char *', 'abcd'), 1 + 2 ** 40 + 0.5 + 4);
   // A float is promoted to double, as C does.
   assert.equal(sumMixed('d', 'float', 1.5), 1.5);
-  const snprintf = load(null).func('int snprintf(char *buf, size_t size, const char *fmt, ...)');
+  const snprintf = libc().func(`int ${C.snprintf}(char *buf, size_t size, const char *fmt, ...)`);
   const buf = Buffer.alloc(64);
   const n = snprintf(buf, 64, '%s=%d %.3f %c', 'const char *', 'x', 'int', -7, 'double', Math.PI, 'char', 90);
   assert.equal(buf.toString('utf8', 0, n), 'x=-7 3.142 Z');
@@ -46,7 +47,7 @@ test("errno() is errno right after the last call on this thread", () => {
   assert.equal(errno(), 34);
   assert.equal(succeed(), 0);
   assert.equal(errno(), 0);
-  const open = load(null).func('int open(const char *path, int flags)');
+  const open = libc().func(`int ${C.open}(const char *path, int flags)`);
   assert.equal(open('/no/such/dir/file', 0), -1);
   assert.equal(errno(), 2);
 });

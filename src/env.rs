@@ -797,6 +797,9 @@ pub struct EnvState {
     /// The bound functions alive, held weakly, by library and how they
     /// were bound (see `bind::bind`); each with its id.
     bound_cache: RefCell<HashMap<BoundKey, Vec<(sys::napi_ref, u32)>>>,
+    /// Whether this environment re-checks signal handlers for Go after
+    /// `process.on(signal)` (api/library.rs, `prepare_for_go`).
+    pub go_signals_hooked: Cell<bool>,
 }
 
 /// A bound function's library (its `LibCore`'s address, which stays its
@@ -904,6 +907,7 @@ impl EnvState {
                 type_names: RefCell::new(HashMap::new()),
                 fast: Fast::new(),
                 ctypes: RefCell::new(WeakRefs::default()),
+                go_signals_hooked: Cell::new(false),
                 bound_cache: RefCell::new(HashMap::new()),
             });
             SOLE.with(|s| {

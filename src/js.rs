@@ -122,6 +122,34 @@ pub unsafe fn call(env: napi_env, f: Value, args: &[Value]) -> Result<Value> {
     }
 }
 
+/// `process.on(event, listener)`. Best effort: a runtime without
+/// `process.on` gets no listener, and no exception is left pending.
+pub unsafe fn process_on(env: napi_env, event: &str, listener: Value) -> bool {
+    unsafe {
+        let added = (|| -> Result<()> {
+            let mut global = null_mut();
+            check(sys::napi_get_global(env, &mut global), "napi_get_global")?;
+            let process = get(env, global, c"process")?;
+            let on = get(env, process, c"on")?;
+            let args = [string(env, event)?, listener];
+            let mut out = null_mut();
+            check(
+                sys::napi_call_function(env, process, on, 2, args.as_ptr(), &mut out),
+                "process.on()",
+            )
+        })();
+        if added.is_err() {
+            let mut pending = false;
+            sys::napi_is_exception_pending(env, &mut pending);
+            if pending {
+                let mut e = null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut e);
+            }
+        }
+        added.is_ok()
+    }
+}
+
 /// The string's contents as UTF-8. Lone surrogates become U+FFFD.
 pub unsafe fn get_string(env: napi_env, v: Value) -> Result<String> {
     unsafe {

@@ -57,27 +57,8 @@ pub unsafe fn install(env: napi_env) -> Result<Rc<EnvState>> {
         // Threads waiting on a callback are let go at exit (see
         // `callback::release_waiting`). Best effort: a runtime without
         // `process.on` still loads cshared.
-        let listened = (|| -> Result<()> {
-            let mut global = null_mut();
-            check(sys::napi_get_global(env, &mut global), "napi_get_global")?;
-            let process = js::get(env, global, c"process")?;
-            let on = js::get(env, process, c"on")?;
-            let listener = js::function(env, "csharedExit", Some(crate::callback::on_exit), data)?;
-            let mut out = null_mut();
-            let args = [js::string(env, "exit")?, listener];
-            check(
-                sys::napi_call_function(env, process, on, 2, args.as_ptr(), &mut out),
-                "process.on('exit')",
-            )
-        })();
-        if listened.is_err() {
-            let mut pending = false;
-            sys::napi_is_exception_pending(env, &mut pending);
-            if pending {
-                let mut e = null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut e);
-            }
-        }
+        let listener = js::function(env, "csharedExit", Some(crate::callback::on_exit), data)?;
+        js::process_on(env, "exit", listener);
         state.fast.set_loader(crate::fast::load);
         state.attach(env)?;
         Ok(state)

@@ -6,7 +6,14 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { buildDir, root } = require('./fixtures');
 
-const tsc = path.join(root, '..', 'node_modules', '.bin', process.platform === 'win32' ? 'tsc.cmd' : 'tsc');
+// tsc's launcher is a JS file, run with this Node: that works on every
+// platform (Node can't spawn Windows' tsc.cmd without a shell). TSC, a
+// command, overrides it: under Wine, the bridge's stand-in for Linux's tsc.
+const tscJs = path.join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc');
+function tsc(args) {
+  const opts = { encoding: 'utf8', stdio: 'pipe' };
+  return process.env.TSC ? execFileSync(process.env.TSC, args, opts) : execFileSync(process.execPath, [tscJs, ...args], opts);
+}
 
 /** Runs tsc --strict on files in a fresh folder that resolves 'cshared' to this package. */
 function typecheck(files) {
@@ -22,13 +29,14 @@ function typecheck(files) {
         module: 'commonjs',
         types: [],
         skipLibCheck: false,
-        paths: { cshared: [path.join(root, '..', 'index.d.ts')] },
+        // Relative, so that a tsc on another side of a path mapping (Wine's) finds it.
+        paths: { cshared: [path.relative(dir, path.join(root, '..', 'index.d.ts')).split(path.sep).join('/')] },
       },
       files: Object.keys(files).filter((f) => f.endsWith('.ts')),
     }),
   );
   try {
-    execFileSync(tsc, ['-p', dir], { encoding: 'utf8', stdio: 'pipe' });
+    tsc(['-p', dir]);
     return '';
   } catch (e) {
     return `${e.stdout}${e.stderr}`;

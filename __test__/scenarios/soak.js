@@ -12,14 +12,15 @@ const total = Number(totalArg);
 const types = load(typesPath);
 const cbs = load(cbPath);
 const layout = load(layoutPath, { header: layoutHeader });
-const libc = load(null);
+const { libc: crt, C } = require('../helpers/libc');
+const libc = crt();
 
 const idStr = types.func('const char *id_str(const char *s)');
 const join = types.func('const char *join(const char *a, const char *b)');
 const fill = types.func('void fill_bytes(uint8_t *buf, size_t n)');
 const sumD = types.func('double sum_doubles(const double *xs, size_t n)');
 const apply = cbs.func('int apply(int (*f)(int), int x)');
-const strdup = libc.func('char *strdup(const char *s)', { free: true });
+const strdup = libc.func(`char *${C.strdup}(const char *s)`, { free: true });
 const slowAdd = cbs.func('int succeed(void)');
 const outInt = cbs.func('int out_int(int *out)');
 const qsort = libc.func('void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))');

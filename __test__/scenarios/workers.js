@@ -12,7 +12,7 @@ async function work({ types, cbs, n }) {
   const s = t.func('const char *join(const char *a, const char *b)');
   const slowAdd = c.func('int slow_add(int a, int b)');
   const cmp = callback('int wcmp(const void *a, const void *b)');
-  const qsort = load(null).func('void qsort(void *base, size_t n, size_t size, wcmp *f)');
+  const qsort = require('../helpers/libc').libc().func('void qsort(void *base, size_t n, size_t size, wcmp *f)');
   let acc = 0;
   for (let i = 0; i < n; i++) {
     acc += id(i) - i;

@@ -411,11 +411,8 @@ pub fn load<'env>(
                 }
             }
             let core = LibCore::open(p.as_deref())?;
-            if p.is_some()
-                && crate::go::is_go(&core)
-                && std::env::var_os("CSHARED_GO_SIGNALS").is_none_or(|v| v != "off")
-            {
-                crate::go::prepare_host();
+            if p.is_some() && crate::go::is_go(&core) {
+                prepare_for_go(raw)?;
             }
             let header = match header_opt {
                 Some((src, hopts)) => {
@@ -468,4 +465,46 @@ pub fn load<'env>(
     }
     .or_throw(env)?;
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), r) })
+}
+
+/// Makes the process safe for the Go runtime a library just started (see
+/// `crate::go`). `CSHARED_GO_SIGNALS`: `off` does nothing, `listen` uses the
+/// re-check after `process.on(signal)` even on Linux (how macOS works; for
+/// tests), anything else the platform's default.
+unsafe fn prepare_for_go(env: sys::napi_env) -> Result<()> {
+    let mode = match std::env::var_os("CSHARED_GO_SIGNALS") {
+        Some(v) if v == "off" => return Ok(()),
+        Some(v) if v == "listen" => crate::go::Mode::Listen,
+        _ => crate::go::Mode::Patch,
+    };
+    if !crate::go::prepare_host(mode).listen {
+        return Ok(());
+    }
+    let state = EnvState::get(env)?;
+    if state.go_signals_hooked.replace(true) {
+        return Ok(());
+    }
+    // Node's own 'newListener' listener (added at startup, so it runs
+    // first) installs the handler for a signal event; this one then adds
+    // SA_ONSTACK.
+    unsafe {
+        let listener = js::function(env, "csharedGoSignals", Some(on_new_listener), null_mut())?;
+        js::process_on(env, "newListener", listener);
+    }
+    Ok(())
+}
+
+unsafe extern "C" fn on_new_listener(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+    unsafe {
+        let mut argc = 1;
+        let mut argv = [null_mut(); 1];
+        js::cb_info(env, info, &mut argc, argv.as_mut_ptr());
+        if argc >= 1
+            && js::type_of(env, argv[0]) == sys::ValueType::napi_string
+            && js::get_string(env, argv[0]).is_ok_and(|name| name.starts_with("SIG"))
+        {
+            crate::go::fix_handlers();
+        }
+        null_mut()
+    }
 }

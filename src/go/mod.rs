@@ -18,10 +18,16 @@ pub fn is_go(lib: &LibCore) -> bool {
 }
 
 /// Makes the host safe for a Go runtime: every signal handler installed from
-/// now on gets `SA_ONSTACK`, and so does every one installed already. Runs
-/// once per process; later calls return what the first one did.
-pub fn prepare_host() -> &'static signals::Report {
-    signals::install()
+/// now on gets `SA_ONSTACK` (with `Mode::Listen`, when the caller reports
+/// one through `fix_handlers`), and so does every one installed already.
+/// Runs once per process; later calls return what the first one did.
+pub fn prepare_host(mode: Mode) -> &'static signals::Report {
+    signals::install(mode)
 }
 
-pub use signals::Report;
+/// Adds `SA_ONSTACK` to the installed handlers that lack it.
+pub fn fix_handlers() -> usize {
+    signals::fix_installed()
+}
+
+pub use signals::{Mode, Report};

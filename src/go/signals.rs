@@ -7,10 +7,23 @@
 //! node, electron, bun or deno binary) and any other native code. Handlers
 //! already installed are re-installed with the flag.
 //!
-//! macOS needs Mach-O rebinding instead, and Windows has no such signals;
-//! there `install` reports that nothing was patched.
+//! Elsewhere (macOS, the BSDs; on Linux with `Mode::Listen`) the installed
+//! handlers are fixed now and again each time the host installs one: the
+//! caller re-runs `fix_installed` after `process.on(signal)`, which is how
+//! Node installs every handler there (libuv watches children with kqueue,
+//! not SIGCHLD). Windows has no such signals; `install` says so.
 
 use std::sync::OnceLock;
+
+/// How handlers installed after the Go library loads get `SA_ONSTACK`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Patch `sigaction` in every loaded object (Linux only), and fix the
+    /// installed handlers.
+    Patch,
+    /// Fix the installed handlers now and each time the caller asks.
+    Listen,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -18,19 +31,59 @@ pub struct Report {
     pub patched: usize,
     /// Handlers that were already installed and got `SA_ONSTACK` added.
     pub fixed_handlers: usize,
+    /// The caller must call `fix_installed` after the host installs a
+    /// handler.
+    pub listen: bool,
     /// Why nothing was done, where nothing could be.
     pub skipped: Option<String>,
 }
 
 static REPORT: OnceLock<Report> = OnceLock::new();
 
-pub fn install() -> &'static Report {
-    REPORT.get_or_init(imp::install)
+/// Once per process; the first call's mode is the one used.
+pub fn install(mode: Mode) -> &'static Report {
+    REPORT.get_or_init(|| imp::install(mode))
+}
+
+/// Adds `SA_ONSTACK` to the handlers installed without it; returns how many.
+#[cfg(unix)]
+pub fn fix_installed() -> usize {
+    #[cfg(target_os = "linux")]
+    let last = libc::SIGRTMAX();
+    #[cfg(not(target_os = "linux"))]
+    let last = 32;
+    let mut fixed = 0;
+    for sig in 1..last {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        unsafe {
+            let mut cur: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut cur) != 0 {
+                continue;
+            }
+            if cur.sa_sigaction != libc::SIG_DFL
+                && cur.sa_sigaction != libc::SIG_IGN
+                && cur.sa_flags & libc::SA_ONSTACK == 0
+            {
+                cur.sa_flags |= libc::SA_ONSTACK;
+                if libc::sigaction(sig, &cur, std::ptr::null_mut()) == 0 {
+                    fixed += 1;
+                }
+            }
+        }
+    }
+    fixed
+}
+
+#[cfg(not(unix))]
+pub fn fix_installed() -> usize {
+    0
 }
 
 #[cfg(target_os = "linux")]
 mod imp {
-    use super::Report;
+    use super::{fix_installed, Mode, Report};
     use libc::{c_int, c_void};
     use std::ffi::CStr;
 
@@ -113,7 +166,14 @@ mod imp {
         }
     }
 
-    pub fn install() -> Report {
+    pub fn install(mode: Mode) -> Report {
+        if mode == Mode::Listen {
+            return Report {
+                fixed_handlers: fix_installed(),
+                listen: true,
+                ..Report::default()
+            };
+        }
         let mut walk = Walk {
             // libc itself, and this addon (it must reach the real sigaction).
             skip: vec![
@@ -126,34 +186,8 @@ mod imp {
         Report {
             patched: walk.patched,
             fixed_handlers: fix_installed(),
-            skipped: None,
+            ..Report::default()
         }
-    }
-
-    /// Adds SA_ONSTACK to handlers that are installed already.
-    fn fix_installed() -> usize {
-        let mut fixed = 0;
-        for sig in 1..libc::SIGRTMAX() {
-            if sig == libc::SIGKILL || sig == libc::SIGSTOP {
-                continue;
-            }
-            unsafe {
-                let mut cur: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, std::ptr::null(), &mut cur) != 0 {
-                    continue;
-                }
-                if cur.sa_sigaction != libc::SIG_DFL
-                    && cur.sa_sigaction != libc::SIG_IGN
-                    && cur.sa_flags & libc::SA_ONSTACK == 0
-                {
-                    cur.sa_flags |= libc::SA_ONSTACK;
-                    if libc::sigaction(sig, &cur, std::ptr::null_mut()) == 0 {
-                        fixed += 1;
-                    }
-                }
-            }
-        }
-        fixed
     }
 
     unsafe extern "C" fn visit(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
@@ -254,13 +288,26 @@ mod imp {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(all(unix, not(target_os = "linux")))]
 mod imp {
-    use super::Report;
+    use super::{fix_installed, Mode, Report};
 
-    pub fn install() -> Report {
+    pub fn install(_: Mode) -> Report {
         Report {
-            skipped: Some(format!("signal handlers are not patched on {}", std::env::consts::OS)),
+            fixed_handlers: fix_installed(),
+            listen: true,
+            ..Report::default()
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    use super::{Mode, Report};
+
+    pub fn install(_: Mode) -> Report {
+        Report {
+            skipped: Some(format!("no POSIX signals on {}", std::env::consts::OS)),
             ..Report::default()
         }
     }

@@ -465,7 +465,13 @@ mod tests {
         assert_eq!(get("A"), Some(ConstValue::Int(u64::MAX as i128)));
         assert_eq!(get("B"), Some(ConstValue::Int(4294967295)));
         assert_eq!(get("C"), Some(ConstValue::Int(-1)));
-        assert_eq!(get("CURLAUTH_ANY"), Some(ConstValue::Int(u64::MAX as i128 - 16)));
+        // unsigned long: 32-bit on Windows.
+        let ulong_max = if crate::types::LONG_BYTES == 8 {
+            u64::MAX as i128
+        } else {
+            u32::MAX as i128
+        };
+        assert_eq!(get("CURLAUTH_ANY"), Some(ConstValue::Int(ulong_max - 16)));
         assert_eq!(get("MAXWAIT"), Some(ConstValue::Int(4294967295)));
         assert_eq!(get("G"), Some(ConstValue::Float(f64::from(9.80665f32))));
         assert_eq!(get("CH"), Some(ConstValue::Int(120)));

@@ -188,6 +188,8 @@ pub unsafe fn call_ints(f: *const c_void, slots: *const u64) -> u64 {
     all(target_arch = "x86_64", not(windows)),
     all(target_arch = "aarch64", not(windows))
 )))]
+/// # Safety
+/// Never unsafe: plans never choose the direct route where DIRECT is false.
 pub unsafe fn call_ints(_f: *const c_void, _slots: *const u64) -> u64 {
     0
 }
@@ -196,8 +198,9 @@ pub unsafe fn call_ints(_f: *const c_void, _slots: *const u64) -> u64 {
     all(target_arch = "x86_64", not(windows)),
     all(target_arch = "aarch64", not(windows))
 )))]
+/// # Safety
+/// Never unsafe: plans never choose the direct route where DIRECT is false.
 pub unsafe fn call(_f: *const c_void, _slots: *const u64, _float_ret: bool) -> u64 {
-    // Plans never choose the direct route where DIRECT is false.
     0
 }
 

@@ -831,6 +831,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(windows, ignore = "no register route on Windows (abi::DIRECT is false)")]
     fn fast_wrappers_call_invf_with_no_arguments() {
         // Scalars by the register route: invf() first, inv() if it did nothing.
         let s = fast_src("int f(int a, double b)");

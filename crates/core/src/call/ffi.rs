@@ -322,6 +322,26 @@ impl CallIf {
     pub unsafe fn call(&self, f: *const c_void, ret: *mut c_void, args: *mut *mut c_void) {
         unsafe {
             let fun: unsafe extern "C" fn() = std::mem::transmute(f);
+            #[cfg(windows)]
+            {
+                // libffi's Win64 code copies records it passes by reference
+                // and points `args[i]` at the copy, in its own frame: the
+                // caller's array (kept from call to call) gets a private one.
+                let n = (*self.cif.as_raw_ptr()).nargs as usize;
+                if n > 0 {
+                    let mut own = [std::ptr::null_mut::<c_void>(); 16];
+                    let mut big = Vec::new();
+                    let copy: &mut [*mut c_void] = if n <= own.len() {
+                        &mut own[..n]
+                    } else {
+                        big.resize(n, std::ptr::null_mut());
+                        &mut big
+                    };
+                    copy.copy_from_slice(std::slice::from_raw_parts(args, n));
+                    raw::ffi_call(self.cif.as_raw_ptr(), Some(fun), ret, copy.as_mut_ptr());
+                    return;
+                }
+            }
             raw::ffi_call(self.cif.as_raw_ptr(), Some(fun), ret, args);
         }
     }

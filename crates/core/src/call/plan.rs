@@ -197,6 +197,8 @@ impl Plan {
         let ret = ret_kind(&sig.ret).map_err(|e| CallError::Unsupported(format!("result: {e}")))?;
         let ints = kinds.iter().filter(|k| !k.is_float()).count();
         let floats = kinds.len() - ints;
+        // The register counts are 0 where there is no direct route (Windows).
+        #[allow(clippy::absurd_extreme_comparisons)]
         let direct = abi::DIRECT
             && !sig.variadic
             && ints <= abi::INT_REGS

@@ -911,6 +911,11 @@ impl<'t, 'n> Parser<'t, 'n> {
                 "double" => double += 1,
                 "signed" | "__signed" | "__signed__" => signed += 1,
                 "unsigned" => unsigned += 1,
+                // MSVC's sized integer keywords (sqlite3.h: `unsigned __int64`).
+                "__int8" if cfg!(windows) => chr += 1,
+                "__int16" if cfg!(windows) => short += 1,
+                "__int32" if cfg!(windows) => int += 1,
+                "__int64" if cfg!(windows) => long += 2,
                 "_Complex" | "__complex__" | "_Imaginary" => complex += 1,
                 "__int128" | "__int128_t" | "__uint128_t" | "_Float16" | "_Float32" | "_Float64" | "_Float128"
                 | "_Float32x" | "_Float64x" | "__float128" | "__fp16" | "__bf16" | "_Decimal32" | "_Decimal64"
@@ -982,7 +987,8 @@ impl<'t, 'n> Parser<'t, 'n> {
                     | "unsigned"
                     | "_Complex"
                     | "__complex__"
-            ) {
+            ) || (cfg!(windows) && matches!(w, "__int8" | "__int16" | "__int32" | "__int64"))
+            {
                 any_type = true;
             }
             self.i += 1;
@@ -1846,6 +1852,7 @@ pub fn unquote(text: &str) -> String {
 
 fn is_type_keyword(w: &str) -> bool {
     is_sal(w)
+        || (cfg!(windows) && matches!(w, "__int8" | "__int16" | "__int32" | "__int64"))
         || matches!(
             w,
             "void"

@@ -233,20 +233,20 @@ mod tests {
     fn another_definition_is_refused_and_changes_nothing() {
         let mut reg = Scope::new();
         define(&mut reg, "typedef int t; struct p { int x; };").unwrap();
-        let e = define(&mut reg, "typedef int fine; struct p { long x; };").unwrap_err();
+        let e = define(&mut reg, "typedef int fine; struct p { long long x; };").unwrap_err();
         assert_eq!(
             e.to_string(),
             "'p' is already defined as struct p { int32 x; }; it cannot be redefined as struct p { int64 x; }"
         );
         assert!(!reg.typedefs.contains_key("fine"));
-        let e = define(&mut reg, "typedef long t;").unwrap_err();
+        let e = define(&mut reg, "typedef long long t;").unwrap_err();
         assert_eq!((&*e.name, &*e.old, &*e.new), ("t", "int32", "int64"));
         assert!(define(&mut reg, "union p { int x; };").is_err());
         define(&mut reg, "enum e { A };").unwrap();
         assert!(define(&mut reg, "enum e { A, B };").is_err());
         assert!(define(&mut reg, "enum other { A = 1 };").is_err());
         // Several: the first by name.
-        let e = define(&mut reg, "typedef long t; struct p { char c; };").unwrap_err();
+        let e = define(&mut reg, "typedef long long t; struct p { char c; };").unwrap_err();
         assert_eq!(&*e.name, "p");
     }
 

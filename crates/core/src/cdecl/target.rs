@@ -1002,7 +1002,11 @@ const LIMITS_H: &str = r#"/* cshared's <limits.h>, as the compiler's: the C libr
 #endif
 #endif
 #undef CHAR_BIT
+#ifdef __CHAR_BIT__
 #define CHAR_BIT __CHAR_BIT__
+#else
+#define CHAR_BIT 8
+#endif
 #ifndef MB_LEN_MAX
 #define MB_LEN_MAX 1
 #endif

@@ -220,6 +220,30 @@ fn go_typedefs_become_go_types() {
     assert_eq!(f.sig.ret.size(), Some(16));
 }
 
+/// cgo's header on Windows (`_MSC_VER`) spells its complex types with
+/// MSVC's `<complex.h>`, which is not read: they are still declared, and
+/// unsupported as `float _Complex` is.
+#[test]
+fn msvc_complex_types_are_declared_unsupported() {
+    let src = "typedef _Fcomplex GoComplex64;\ntypedef _Dcomplex GoComplex128;\ntypedef _Lcomplex lc;";
+    let toks = lexer::lex(src, 0).unwrap();
+    let mut local = Scope::new();
+    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
+    parser::Parser::new(
+        &toks,
+        Names {
+            local: &mut local,
+            bases: &[],
+        },
+    )
+    .header(&mut decls, &mut skipped)
+    .unwrap();
+    assert!(skipped.is_empty(), "{skipped:?}");
+    for name in ["GoComplex64", "GoComplex128", "lc"] {
+        assert!(matches!(local.typedefs.get(name), Some(Type::Unsupported(_))), "{name}");
+    }
+}
+
 #[test]
 fn go_slices_spelled_as_in_go() {
     use crate::types::{ArrayClass, GoType};

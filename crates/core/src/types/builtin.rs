@@ -110,6 +110,8 @@ pub fn builtin_type(name: &str) -> Option<Type> {
         "GoMap" | "GoChan" => Type::pointer_to(Type::Void, false),
         "GoInterface" => go_interface(),
         "GoComplex64" | "GoComplex128" => Type::Unsupported(Arc::from(name)),
+        // MSVC's <complex.h> types, which cgo's header uses under _MSC_VER.
+        "_Fcomplex" | "_Dcomplex" | "_Lcomplex" => Type::Unsupported(Arc::from(name)),
         // The compiler's own `__builtin_va_list` (stdarg.h's `va_list`) is the same type.
         "__builtin_va_list" => opaque("va_list"),
         "FILE" | "va_list" | "DIR" | "pthread_mutex_t" => opaque(name),

@@ -177,23 +177,29 @@ impl RecordBuilder {
     }
 
     fn place_ms(&mut self, unit: u64, align: u64, width: u32) -> u64 {
+        if width == 0 {
+            // MSVC: a zero-width bitfield right after a bitfield closes its
+            // unit and aligns what follows, and the record, to its type;
+            // anywhere else it is ignored.
+            if let Some((start, size)) = self.unit.take() {
+                self.bit = align_up(self.bit.max(start + size * 8).div_ceil(8), align) * 8;
+                self.align = self.align.max(align as usize);
+            }
+            return self.bit;
+        }
         // MSVC: bits share a storage unit only with bitfields of the same size
         // that still fit in it; a unit left behind is taken whole.
         match self.unit {
-            Some((start, size)) if size == unit && self.bit + u64::from(width) <= start + unit * 8 && width > 0 => {
-                self.bit
-            }
+            Some((start, size)) if size == unit && self.bit + u64::from(width) <= start + unit * 8 => self.bit,
             prev => {
                 if let Some((start, size)) = prev {
                     self.bit = self.bit.max(start + size * 8);
                 }
                 let byte = align_up(self.bit.div_ceil(8), align);
                 self.bit = byte * 8;
-                self.unit = if width == 0 { None } else { Some((self.bit, unit)) };
-                if width > 0 {
-                    // The whole unit is taken even if fewer bits are used.
-                    self.size = self.size.max(byte + unit);
-                }
+                self.unit = Some((self.bit, unit));
+                // The whole unit is taken even if fewer bits are used.
+                self.size = self.size.max(byte + unit);
                 self.bit
             }
         }
@@ -259,6 +265,36 @@ mod tests {
         assert_eq!((sysv.size, sysv.align, sysv.fields[3].offset), (10, 2, 8));
         let arm = zero_width(Abi::Aapcs64);
         assert_eq!((arm.size, arm.align, arm.fields[3].offset), (12, 4, 8));
+    }
+
+    #[test]
+    fn ms_zero_width_bitfield_after_a_bitfield_aligns_the_record() {
+        // mingw gcc: 12 bytes, align 4, w at 8.
+        let ms = zero_width(Abi::Ms);
+        assert_eq!((ms.size, ms.align, ms.fields[3].offset), (12, 4, 8));
+        // After a plain field or another zero-width one it is ignored:
+        // struct { char x; int:0; char w; } is 2 bytes, align 1;
+        // struct { char x:3; int:0; int:0; char w; } is 8 bytes, align 4, w at 4.
+        let mut b = RecordBuilder::for_abi(Abi::Ms, RecordKind::Struct, None);
+        b.field(name("x"), int(1), None).unwrap();
+        b.bitfield(None, int(4), 0).unwrap();
+        b.field(name("w"), int(1), None).unwrap();
+        let plain = b.finish(None);
+        assert_eq!((plain.size, plain.align, plain.fields[1].offset), (2, 1, 1));
+        let mut b = RecordBuilder::for_abi(Abi::Ms, RecordKind::Struct, None);
+        b.bitfield(name("x"), int(1), 3).unwrap();
+        b.bitfield(None, int(4), 0).unwrap();
+        b.bitfield(None, int(4), 0).unwrap();
+        b.field(name("w"), int(1), None).unwrap();
+        let twice = b.finish(None);
+        assert_eq!((twice.size, twice.align, twice.fields[1].offset), (8, 4, 4));
+        // Under #pragma pack(1) it aligns nothing: 2 bytes, w at 1.
+        let mut b = RecordBuilder::for_abi(Abi::Ms, RecordKind::Struct, Some(1));
+        b.bitfield(name("x"), int(1), 3).unwrap();
+        b.bitfield(None, int(4), 0).unwrap();
+        b.field(name("w"), int(1), None).unwrap();
+        let packed = b.finish(None);
+        assert_eq!((packed.size, packed.align, packed.fields[1].offset), (2, 1, 1));
     }
 
     /// `struct { unsigned a:3, b:5; signed c:4; unsigned d:20; uint64_t e:40; unsigned char f:1; }`

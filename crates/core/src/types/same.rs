@@ -289,12 +289,12 @@ mod tests {
         assert_eq!(a.definition(), "struct p { int32 x; struct p *next; uint32 f : 3; }");
         let c = ty("struct p { int x; struct p *next; unsigned f : 4; };", "struct p");
         assert!(!a.same_as(&c));
-        let d = ty("struct p { long x; struct p *next; unsigned f : 3; };", "struct p");
+        let d = ty("struct p { long long x; struct p *next; unsigned f : 3; };", "struct p");
         assert!(!a.same_as(&d));
         let u = ty("union p { int x; };", "union p");
         assert!(!u.same_as(&ty("struct p { int x; };", "struct p")));
         assert!(ty("", "int (*)(int a)").same_as(&ty("", "int (*)(int b)")));
-        assert!(!ty("", "int (*)(int)").same_as(&ty("", "int (*)(long)")));
+        assert!(!ty("", "int (*)(int)").same_as(&ty("", "int (*)(long long)")));
         assert!(!ty("", "const char *").same_as(&ty("", "char *")));
         assert!(!ty("", "char").same_as(&ty("", "signed char")));
         let e = ty("enum e { A, B };", "enum e");
@@ -313,7 +313,7 @@ mod tests {
         assert!(!a.interchangeable(&c));
         // Behind a pointer a record is compared whole, unlike same_as().
         let q1 = ty("struct q { int x; };", "struct q *");
-        let q2 = ty("struct q { long x; };", "struct q *");
+        let q2 = ty("struct q { long long x; };", "struct q *");
         assert!(q1.same_as(&q2));
         assert!(!q1.interchangeable(&q2));
         assert!(q1.interchangeable(&ty("struct q { int x; };", "struct q *")));
@@ -329,7 +329,7 @@ mod tests {
         // Mutually referring records unfold without end; they still compare.
         let m = "struct a; struct b { struct a *to_a; }; struct a { struct b *to_b; int v; };";
         assert!(ty(m, "struct a").interchangeable(&ty(m, "struct a")));
-        assert!(!ty(m, "struct a").interchangeable(&ty(&m.replace("int v", "long v"), "struct a")));
+        assert!(!ty(m, "struct a").interchangeable(&ty(&m.replace("int v", "long long v"), "struct a")));
     }
 
     #[test]
