@@ -100,9 +100,12 @@ if [ $# -gt 0 ]; then files=("$@"); else for f in "${SUBSET[@]}"; do files+=("__
 
 stage "Tests under qemu: ${#files[@]} files, header.test.js and gcc.test.js without the real libraries"
 logdir=$CROSS/logs
-mkdir -p "$logdir"
+rm -rf "$logdir" && mkdir -p "$logdir"
 status=0
-# `node` on PATH stays the host's: tools the tests run by name (tsc) are x64 packages.
+# tsc is an x64 package: the typings tests run it with the host's Node (TSC,
+# __test__/helpers/typecheck.js); `node` on PATH stays the host's.
+export TSC=$root/node_modules/.bin/tsc
+[ -x "$TSC" ] || die "$TSC not found (npm ci)"
 run() { # <log name> <node --test args...>
   local log=$logdir/$1.tap
   shift
