@@ -17,6 +17,7 @@ stage_start=$SECONDS
 stage() { printf '   (%ss)\n' $((SECONDS - stage_start)); stage_start=$SECONDS; log "$*"; }
 
 [ "$(uname -m)" = x86_64 ] || die "this script cross-builds from x86_64 (found $(uname -m))"
+[ -x node_modules/.bin/napi ] || die "node_modules/.bin/napi not found: run npm ci first"
 
 log "zig"
 if command -v zig >/dev/null && zig version >/dev/null 2>&1; then
