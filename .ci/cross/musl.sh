@@ -2,8 +2,8 @@
 # Usage: .ci/cross/musl.sh  (as root or with sudo; needs zig: `zig` or Python's ziglang)
 # Builds cshared for x86_64- and aarch64-unknown-linux-musl with zig cc as C
 # compiler and linker, and runs the core's tests built for each (aarch64 under
-# qemu) against musl's headers. Idempotent; fails loudly when a tool is missing.
-# No JS runtime for musl runs here (TESTING.md, "Cross platforms").
+# qemu) against musl's headers, then the smoke test with each build under
+# Bun's musl build. Idempotent; fails loudly when a tool is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -101,5 +101,75 @@ core_tests() { # <rust target> <arch>
 core_tests x86_64-unknown-linux-musl x86_64
 core_tests aarch64-unknown-linux-musl aarch64
 
+# The smoke test (__test__/smoke/smoke.js) with each musl build, under Bun's
+# musl build from npm (npm has no Node for musl). Bun and the C++ runtime it
+# needs (libstdc++ and libgcc_s built on Alpine, from numpy's musllinux
+# wheel) use DT_RELR relocations, which need musl >= 1.2.4: bookworm's musl
+# is 1.2.3, so the loader comes from the next Debian release's musl package,
+# unpacked into build/ (nothing is installed system-wide).
+bun_version=1.4.5
+numpy_version=2.5.5
+apt_private() { # <dir> <apt-get args...>: apt-get against trixie, in <dir> only
+  local d=$1 uri key
+  shift
+  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+  key=$(sed -n 's/^Signed-By:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+  [ -n "$uri" ] && [ -n "$key" ] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources"
+  mkdir -p "$d/parts" "$d/lists/partial" "$d/archives/partial"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nArchitectures: amd64 arm64\nSigned-By: %s\n' "$uri" "$key" >"$d/parts/trixie.sources"
+  (cd "$d" && apt-get -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$d/parts" \
+    -o Dir::State::Lists="$d/lists" -o Dir::Cache::archives="$d/archives" \
+    -o APT::Architectures::=amd64 -o APT::Architectures::=arm64 -o Debug::NoLocking=1 "$@")
+}
+
+smoke() { # <arch> <deb arch> <npm arch> <wheel arch> <napi platform>
+  local arch=$1 deb=$2 npm_arch=$3 whl=$4 plat=$5 d=$OUT/smoke-$1 ldso bun lib
+  stage "Smoke test of cshared.$plat.node under Bun (musl)"
+  mkdir -p "$d"
+  ldso=$d/musl/usr/lib/$arch-linux-musl/libc.so
+  if [ ! -x "$ldso" ]; then
+    apt_private "$OUT/apt" update -qq || die "apt-get update (trixie, private) failed"
+    rm -f "$OUT/apt"/musl_*_"$deb".deb
+    apt_private "$OUT/apt" download -qq "musl:$deb" 2>/dev/null || die "apt-get download musl:$deb failed"
+    dpkg -x "$OUT/apt"/musl_*_"$deb".deb "$d/musl"
+  fi
+  [ -x "$ldso" ] || die "musl's loader is missing from the musl:$deb package ($ldso)"
+  lib=$d/lib
+  if [ ! -e "$lib/libstdc++.so.6" ]; then
+    rm -rf "$d/wheel" "$lib" && mkdir -p "$d/wheel" "$lib"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --platform "musllinux_1_2_$whl" \
+      --python-version 3.12 "numpy==$numpy_version" -d "$d/wheel" || die "pip download numpy (musllinux, $whl) failed"
+    (cd "$d/wheel" && python3 -m zipfile -e numpy-*.whl .) || die "unpacking numpy's wheel failed"
+    cp "$d/wheel"/numpy.libs/libgcc_s-*.so.1 "$lib/" # libstdc++ needs it by this name
+    cp "$d/wheel"/numpy.libs/libgcc_s-*.so.1 "$lib/libgcc_s.so.1"
+    cp "$d/wheel"/numpy.libs/libstdc++-*.so.6* "$lib/libstdc++.so.6"
+  fi
+  bun=$d/bun/node_modules/@oven/bun-linux-$npm_arch-musl/bin/bun
+  if [ ! -x "$bun" ]; then
+    mkdir -p "$d/bun"
+    # --force: the package says libc musl, and npm sees this machine's glibc.
+    (cd "$d/bun" && echo '{"private":true}' >package.json &&
+      npm install --no-audit --no-fund --no-save --loglevel=error --force "@oven/bun-linux-$npm_arch-musl@$bun_version") ||
+      die "npm install @oven/bun-linux-$npm_arch-musl failed"
+  fi
+  [ -x "$bun" ] || die "Bun's musl binary is missing ($bun)"
+  # The fixtures, built against musl with zig.
+  "$OUT/bin/cc-$arch-linux-musl" -shared -fPIC -O2 -o "$d/libtypes.so" __test__/fixtures/types.c
+  "$OUT/bin/cc-$arch-linux-musl" -shared -fPIC -O2 -o "$d/libsmoke_structs.so" __test__/smoke/structs.c
+  local run=("$ldso" "$bun")
+  [ "$arch" = aarch64 ] && run=(qemu-aarch64 "${run[@]}")
+  # index.js decides musl by reading /usr/bin/ldd, which is glibc's on this
+  # machine: the run names the musl binary through napi-rs's override.
+  local out
+  out=$(LD_LIBRARY_PATH=$lib NAPI_RS_NATIVE_LIBRARY_PATH=$root/cshared.$plat.node \
+    timeout 300 "${run[@]}" __test__/smoke/smoke.js "$d/libtypes.so" "$d/libsmoke_structs.so" 2>&1) ||
+    die "FAIL: the smoke test of cshared.$plat.node under Bun $bun_version (musl):
+$out"
+  echo "$out" | tail -n 3
+  echo "$out" | grep -qx ok || die "FAIL: the smoke test printed no ok line"
+}
+smoke x86_64 amd64 x64 x86_64 linux-x64-musl
+smoke aarch64 arm64 aarch64 aarch64 linux-arm64-musl
+
 printf '   (%ss)\n' $((SECONDS - stage_start))
-echo "musl: PASS (cshared.linux-x64-musl.node and cshared.linux-arm64-musl.node built; core tests pass for both)"
+echo "musl: PASS (cshared.linux-x64-musl.node and cshared.linux-arm64-musl.node built; core tests and the smoke test under Bun pass for both)"
