@@ -74,6 +74,11 @@ build() { # <rust target> <arch> <napi platform>
     "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=-crt-static" \
     npx napi build --platform --release --target "$target" >/dev/null
   [ -f "cshared.$plat.node" ] || die "the build made no cshared.$plat.node"
+  stage "Clippy for $target"
+  env "CC_${target//-/_}=$OUT/bin/cc-$arch-linux-musl" "AR_${target//-/_}=$OUT/bin/ar" \
+    "CARGO_TARGET_${up}_LINKER=$OUT/bin/cc-$arch-linux-musl" \
+    "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=-crt-static" \
+    cargo clippy --target "$target" --workspace --quiet -- -D warnings || die "FAIL: clippy for $target"
 }
 printf '#!/usr/bin/env bash\nexec %s ar "$@"\n' "${zig[*]}" >"$OUT/bin/ar"
 chmod +x "$OUT/bin/ar"
