@@ -44,4 +44,6 @@ pub fn parse_type(text: &str, names: Names) -> Result<Type, ParseError> {
 }
 
 #[cfg(test)]
+mod scope_tests;
+#[cfg(test)]
 mod tests;

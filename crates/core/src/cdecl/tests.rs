@@ -23,6 +23,23 @@ fn ty(text: &str) -> Result<Type, ParseError> {
     )
 }
 
+/// What the parser reads of `toks` as a header: the names it declared, its
+/// declarations and what it skipped.
+fn read_header(toks: &[lexer::Token]) -> (Scope, Vec<Decl>, Vec<parser::Skipped>) {
+    let mut local = Scope::new();
+    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
+    parser::Parser::new(
+        toks,
+        Names {
+            local: &mut local,
+            bases: &[],
+        },
+    )
+    .header(&mut decls, &mut skipped)
+    .unwrap();
+    (local, decls, skipped)
+}
+
 #[test]
 fn seed_prototype() {
     let f = proto("long long ModXY(long long x, long long y)").unwrap();
@@ -139,18 +156,7 @@ fn header_structs_and_enums() {
         .into_iter()
         .filter(|t| !t.is("#") && !t.is("define") && !t.is("IGNORED"))
         .collect();
-    let mut local = Scope::new();
-    let mut decls = Vec::new();
-    let mut skipped = Vec::new();
-    parser::Parser::new(
-        &toks,
-        Names {
-            local: &mut local,
-            bases: &[],
-        },
-    )
-    .header(&mut decls, &mut skipped)
-    .unwrap();
+    let (local, decls, skipped) = read_header(&toks);
     let funcs: Vec<_> = decls
         .iter()
         .filter_map(|d| match d {
@@ -196,17 +202,7 @@ fn go_typedefs_become_go_types() {
                struct F_return { GoInt r0; GoInt r1; };\n\
                extern struct F_return F(GoString s, GoSlice v);";
     let toks = lexer::lex(src, 0).unwrap();
-    let mut local = Scope::new();
-    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
-    parser::Parser::new(
-        &toks,
-        Names {
-            local: &mut local,
-            bases: &[],
-        },
-    )
-    .header(&mut decls, &mut skipped)
-    .unwrap();
+    let (_, decls, skipped) = read_header(&toks);
     assert!(skipped.is_empty(), "{skipped:?}");
     let f = decls
         .iter()
@@ -227,17 +223,7 @@ fn go_typedefs_become_go_types() {
 fn msvc_complex_types_are_declared_unsupported() {
     let src = "typedef _Fcomplex GoComplex64;\ntypedef _Dcomplex GoComplex128;\ntypedef _Lcomplex lc;";
     let toks = lexer::lex(src, 0).unwrap();
-    let mut local = Scope::new();
-    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
-    parser::Parser::new(
-        &toks,
-        Names {
-            local: &mut local,
-            bases: &[],
-        },
-    )
-    .header(&mut decls, &mut skipped)
-    .unwrap();
+    let (local, _, skipped) = read_header(&toks);
     assert!(skipped.is_empty(), "{skipped:?}");
     for name in ["GoComplex64", "GoComplex128", "lc"] {
         assert!(matches!(local.typedefs.get(name), Some(Type::Unsupported(_))), "{name}");
@@ -300,17 +286,7 @@ fn unknown_types_in_unnamed_parameters_are_skipped_like_named_ones() {
         0,
     )
     .unwrap();
-    let mut local = Scope::new();
-    let (mut decls, mut skipped) = (Vec::new(), Vec::new());
-    parser::Parser::new(
-        &toks,
-        Names {
-            local: &mut local,
-            bases: &[],
-        },
-    )
-    .header(&mut decls, &mut skipped)
-    .unwrap();
+    let (_, decls, skipped) = read_header(&toks);
     let names: Vec<String> = skipped
         .iter()
         .map(|s| format!("{}: {}", s.name.as_deref().unwrap_or("?"), s.reason))
