@@ -987,7 +987,7 @@ impl<'t, 'n> Parser<'t, 'n> {
                     | "unsigned"
                     | "_Complex"
                     | "__complex__"
-            ) || (cfg!(windows) && matches!(w, "__int8" | "__int16" | "__int32" | "__int64"))
+            ) || is_msvc_int(w)
             {
                 any_type = true;
             }
@@ -1850,9 +1850,15 @@ pub fn unquote(text: &str) -> String {
     }
 }
 
+/// MSVC's sized integer keywords (`unsigned __int64` in sqlite3.h), read on
+/// Windows only.
+fn is_msvc_int(w: &str) -> bool {
+    cfg!(windows) && matches!(w, "__int8" | "__int16" | "__int32" | "__int64")
+}
+
 fn is_type_keyword(w: &str) -> bool {
     is_sal(w)
-        || (cfg!(windows) && matches!(w, "__int8" | "__int16" | "__int32" | "__int64"))
+        || is_msvc_int(w)
         || matches!(
             w,
             "void"
